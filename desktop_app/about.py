@@ -1,0 +1,62 @@
+"""Help > About: versions, the loaded model's card, and the device it runs on."""
+
+from __future__ import annotations
+
+import html
+
+import torch
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import qVersion
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
+
+from zerodce_core import Engine, __version__
+from zerodce_core.device import describe_device
+
+PAPER = "https://li-chongyi.github.io/Proj_Zero-DCE.html"
+
+
+def about_html(engine: Engine | None) -> str:
+    """The About text; says plainly when no model is loaded."""
+    rows = [
+        ("Version", __version__),
+        ("Qt / PySide6", f"{qVersion()} / {pyside_version}"),
+        ("PyTorch", torch.__version__),
+    ]
+    card = ""
+    if engine is None:
+        rows.append(("Model", "none loaded"))
+    else:
+        info = engine.info
+        rows += [
+            ("Model", str(info.path) if info.path else "built in"),
+            ("Architecture", f"{info.arch}, {info.iterations} iterations"),
+            ("Format", info.source_format),
+            ("Parameters", f"{info.parameter_count:,}" if info.parameter_count else "unknown"),
+            ("Device", describe_device(engine.device)),
+        ]
+        card = info.model_card.strip() or "This checkpoint carries no model card."
+    table = "".join(f"<tr><td><b>{html.escape(k)}</b>&nbsp;&nbsp;</td>"
+                    f"<td>{html.escape(v)}</td></tr>" for k, v in rows)
+    card_html = (f"<h3>Model card</h3><pre style='white-space: pre-wrap'>{html.escape(card)}</pre>"
+                 if card else "")
+    return (
+        "<h2>Zero-DCE Enhancer</h2>"
+        "<p>Brightens low-light photos with Zero-Reference Deep Curve Estimation "
+        f"(Guo et al., CVPR 2020; <a href='{PAPER}'>project page</a>).</p>"
+        f"<table>{table}</table>{card_html}"
+    )
+
+
+class AboutDialog(QDialog):
+    def __init__(self, engine: Engine | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("About Zero-DCE Enhancer")
+        self.resize(560, 460)
+        self.browser = QTextBrowser()
+        self.browser.setOpenExternalLinks(True)
+        self.browser.setHtml(about_html(engine))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.browser)
+        layout.addWidget(buttons)

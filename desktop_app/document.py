@@ -1,0 +1,126 @@
+"""The open photo and the background jobs that read, estimate, render and export it.
+
+Each job function runs on a worker thread (see `workers.Job`) and goes through the
+core: `read_image` -> `Engine.estimate` once -> `Engine.render` at any strength ->
+`write_image`. The display QImages are made here too, off the GUI thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtGui import QImage
+
+from zerodce_core.batch import BatchOptions, output_path
+from zerodce_core.engine import CurveMaps, Engine, Mode
+from zerodce_core.errors import ZeroDCEError
+from zerodce_core.imageio import DecodedImage, read_image, write_image
+
+from .images import to_display_qimage
+from .workers import Job
+
+PASTED_NAME = "pasted.png"
+
+
+@dataclass
+class Document:
+    """A decoded photo, its original as a display image, and (with a model) its curve maps."""
+
+    decoded: DecodedImage
+    before: QImage
+    maps: CurveMaps | None = None
+    preview: CurveMaps | None = None  # screen-sized maps rendered while the slider moves
+
+    @property
+    def path(self) -> Path | None:
+        return self.decoded.path
+
+    @property
+    def name(self) -> str:
+        return self.path.name if self.path else "Pasted image"
+
+    @property
+    def source_name(self) -> Path:
+        """The path output names derive from (a pasted image has none of its own)."""
+        return self.path or Path(PASTED_NAME)
+
+    def describe(self) -> str:
+        width, height = self.decoded.size
+        return f"{width} \u00d7 {height} \u00b7 {self.decoded.bit_depth}-bit {self.decoded.format}"
+
+
+@dataclass
+class Prepared:
+    """What a prepare job hands to the window: the document and its first rendering."""
+
+    document: Document
+    after: QImage
+
+
+@dataclass
+class ExportOptions:
+    """Encoding choices for one exported photo."""
+
+    format: str | None = None  # None keeps the source's format where it can be written
+    quality: int = 95
+    bit_depth: int | None = None  # None keeps the source's depth
+    keep_metadata: bool = True
+    suffix: str = "_enhanced"
+
+
+def pasted_image(pixels: np.ndarray) -> DecodedImage:
+    return DecodedImage(pixels=pixels, path=None, format="PNG", icc_profile=None, exif=None)
+
+
+def prepare(job: Job, engine: Engine | None, source: Path | DecodedImage | Document,
+            mode: Mode, strength: float, preview_side: int) -> Iterator[str]:
+    """Read (for a path), then estimate the curves and render them; yields status text."""
+    if isinstance(source, Document):
+        decoded, before = source.decoded, source.before
+    else:
+        if isinstance(source, Path):
+            yield f"Reading {source.name}\u2026"
+            decoded = read_image(source)
+        else:
+            decoded = source
+        before = to_display_qimage(decoded.pixels)
+    document = Document(decoded, before)
+    if engine is None:
+        return Prepared(document, before)
+    job.checkpoint()
+    yield "Estimating curves\u2026"
+    document.maps = engine.estimate(decoded.pixels, mode=mode, progress=job.tick)
+    document.preview = document.maps.preview(preview_side)
+    job.checkpoint()
+    yield "Rendering\u2026"
+    return Prepared(document, to_display_qimage(engine.render(document.maps, strength)))
+
+
+def render(job: Job, engine: Engine, maps: CurveMaps, strength: float) -> QImage:
+    """Full-resolution rendering for display."""
+    return to_display_qimage(engine.render(maps, strength))
+
+
+def suggested_path(document: Document, folder: Path | None, options: ExportOptions) -> Path:
+    """Default output name: the core's batch naming rule, so Save and batch agree."""
+    naming = BatchOptions(out_dir=folder, format=options.format, suffix=options.suffix)
+    return output_path(document.source_name, Path(document.source_name.name), naming)
+
+
+def export(job: Job, engine: Engine, document: Document, strength: float, target: Path,
+           options: ExportOptions) -> Path:
+    """Render at full resolution and write atomically; never onto the open original."""
+    if document.path is not None and target.resolve() == document.path.resolve():
+        raise ZeroDCEError(f"{target}: refusing to overwrite the original photo")
+    if document.maps is None:
+        raise ZeroDCEError("no model is loaded, so there is nothing to export yet")
+    pixels = engine.render(document.maps, strength)
+    job.checkpoint()
+    keep = options.keep_metadata
+    return write_image(target, pixels, format=options.format, quality=options.quality,
+                       bit_depth=options.bit_depth,
+                       icc_profile=document.decoded.icc_profile if keep else None,
+                       exif=document.decoded.exif if keep else None)

@@ -1,0 +1,49 @@
+"""Turning exceptions into sentences, and a last-resort hook so a bug never kills the app.
+
+Core errors (`ZeroDCEError`) already read as "<file>: <reason>". Anything else that
+reaches the user is a bug: it is shown in a dialog with the details folded away,
+written to stderr, and the app keeps running.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from types import TracebackType
+
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from zerodce_core.errors import ZeroDCEError
+
+log = logging.getLogger(__name__)
+
+
+def describe_error(exc: BaseException) -> str:
+    """A sentence for a person: the core's own message, or a plain description of the failure."""
+    if isinstance(exc, ZeroDCEError):
+        return str(exc)
+    if isinstance(exc, MemoryError) or "out of memory" in str(exc).lower():
+        return ("Out of memory. Try the fast quality mode, a smaller photo, or close other "
+                "programs.")
+    if isinstance(exc, OSError):
+        name = f"{exc.filename}: " if exc.filename else ""
+        return f"{name}{exc.strerror or exc}"
+    return f"Unexpected error ({type(exc).__name__}): {exc}"
+
+
+def show_unexpected_error(exc_type: type[BaseException], exc: BaseException,
+                          tb: TracebackType | None) -> None:
+    """sys.excepthook: log the traceback and show it in a dialog instead of aborting."""
+    details = "".join(traceback.format_exception(exc_type, exc, tb))
+    print(details, file=sys.stderr)
+    if QApplication.instance() is None:
+        return
+    box = QMessageBox(QMessageBox.Icon.Critical, "Unexpected error",
+                      f"Something went wrong, but your work is still open.\n\n{describe_error(exc)}")
+    box.setDetailedText(details)
+    box.exec()
+
+
+def install_excepthook() -> None:
+    sys.excepthook = show_unexpected_error

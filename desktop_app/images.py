@@ -1,0 +1,40 @@
+"""Conversions between the core's numpy pixels and Qt images, done once per new image.
+
+The views only ever paint QPixmaps; these functions run when an image or a render
+changes (in worker threads where they can), never per paint.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtGui import QImage
+
+import qimage2ndarray  # isort: skip  (PySide6 must be imported first)
+
+
+def to_display_qimage(pixels: np.ndarray) -> QImage:
+    """An RGB32 QImage of gray/RGB/RGBA uint8 or uint16 pixels (16-bit shown as 8-bit).
+
+    RGB32 is what the raster painter draws without conversion, so making it here (in a
+    worker thread) keeps `QPixmap.fromImage` on the GUI thread to a copy.
+    """
+    if pixels.dtype == np.uint16:
+        pixels = (pixels >> 8).astype(np.uint8)
+    if pixels.ndim == 3 and pixels.shape[2] == 4:
+        image = qimage2ndarray.array2qimage(pixels)  # ARGB32 keeps the alpha channel
+        return image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+    if pixels.ndim == 2:
+        pixels = np.repeat(pixels[..., None], 3, axis=2)
+    pixels = np.ascontiguousarray(pixels)
+    height, width = pixels.shape[:2]
+    image = QImage(pixels.data, width, height, 3 * width, QImage.Format.Format_RGB888)
+    return image.convertToFormat(QImage.Format.Format_RGB32)
+
+
+def qimage_to_array(image: QImage) -> np.ndarray:
+    """RGB (or RGBA, when the image has alpha) uint8 pixels of a pasted QImage."""
+    if image.hasAlphaChannel():
+        image = image.convertToFormat(QImage.Format.Format_RGBA8888)
+        return np.array(qimage2ndarray.byte_view(image)[..., :4])
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    return np.array(qimage2ndarray.byte_view(image)[..., :3])

@@ -1,0 +1,67 @@
+"""An inline, non-modal message strip above the photo (errors, warnings, notices).
+
+Inline rather than a dialog: the user keeps working, several problems never stack up
+as modal boxes, and tests can read the text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
+
+STYLES = {
+    "error": "background: #5c1f1f; color: #ffecec; border-radius: 4px;",
+    "warning": "background: #5a4a12; color: #fff6d8; border-radius: 4px;",
+    "info": "background: #1f3f5c; color: #e8f3ff; border-radius: 4px;",
+}
+
+
+class MessageBar(QFrame):
+    """Shows one message at a time with an optional action button and a close button."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.level = ""
+        self._label = QLabel()
+        self._label.setWordWrap(True)
+        self._label.setTextFormat(Qt.TextFormat.PlainText)
+        self._action = QPushButton()
+        self._action.hide()
+        close = QToolButton()
+        close.setText("\u2715")
+        close.setAutoRaise(True)
+        close.setToolTip("Dismiss")
+        close.clicked.connect(self.dismiss)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 6, 6)
+        layout.addWidget(self._label, 1)
+        layout.addWidget(self._action)
+        layout.addWidget(close)
+        self._callback: Callable[[], None] | None = None
+        self._action.clicked.connect(self._run_action)
+        self.hide()
+
+    def text(self) -> str:
+        return "" if self.isHidden() else self._label.text()
+
+    def show_message(self, text: str, level: str = "error", action: str = "",
+                     callback: Callable[[], None] | None = None) -> None:
+        self.level = level
+        self.setStyleSheet(f"MessageBar {{{STYLES[level]}}} QLabel {{color: inherit;}}")
+        self._label.setText(text)
+        self._callback = callback
+        self._action.setText(action)
+        self._action.setVisible(bool(action and callback))
+        self.show()
+
+    def dismiss(self) -> None:
+        self.level = ""
+        self.hide()
+
+    def _run_action(self) -> None:
+        callback = self._callback
+        self.dismiss()
+        if callback is not None:
+            callback()

@@ -1,0 +1,188 @@
+"""Long work off the GUI thread: a job per QThread, reporting through queued signals.
+
+Work is written as plain functions or generators (superqt style): each `yield` becomes a
+`progressed` signal and a chance to stop, and `Job.tick` is a `progress(done, total)`
+callback for core functions that raises `Cancelled` once the job is cancelled.
+`JobSlot` keeps at most one live job per purpose (Orange style): a newer request cancels
+the stale one, and the stale job's results never reach the window.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+from zerodce_core.errors import Cancelled
+
+log = logging.getLogger(__name__)
+
+#: Jobs whose thread is still running; kept referenced so Python never collects a live QThread.
+_live: set[Job] = set()
+
+
+class Job(QObject):
+    """Runs `fn(job, *args)` on its own QThread; signals arrive queued on the GUI thread."""
+
+    progressed = Signal(object)  # each value a generator yields
+    ticked = Signal(int, int)  # (done, total) from `tick`
+    succeeded = Signal(object)  # the return value
+    failed = Signal(object)  # the exception
+    cancelled = Signal()
+    finished = Signal()  # always, after exactly one of succeeded / failed / cancelled
+
+    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
+        super().__init__()
+        self._fn = fn
+        self._args = args
+        self._cancel = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+        self._thread = _Thread(self)
+        self._thread.finished.connect(self._on_thread_finished)
+
+    def start(self) -> Job:
+        _live.add(self)
+        self._thread.start()
+        return self
+
+    def cancel(self) -> None:
+        """Ask the job to stop at its next yield or tick; also releases a pause."""
+        self._cancel.set()
+        self._running.set()
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    @property
+    def is_paused(self) -> bool:
+        return not self._running.is_set()
+
+    def tick(self, done: int, total: int) -> None:
+        """A core `progress` callback: reports, and raises Cancelled when asked to stop."""
+        self.checkpoint()
+        self.ticked.emit(done, total)
+
+    def checkpoint(self) -> None:
+        """Block while paused; raise Cancelled if cancelled. Called from the worker thread."""
+        self._running.wait()
+        if self._cancel.is_set():
+            raise Cancelled("cancelled")
+
+    def wait(self, timeout_ms: int = -1) -> bool:
+        """Block until the thread has ended (for shutdown and tests)."""
+        return self._thread.wait(timeout_ms) if timeout_ms >= 0 else self._thread.wait()
+
+    def _execute(self) -> None:
+        try:
+            result = self._fn(self, *self._args)
+            if inspect.isgenerator(result):
+                result = self._drain(result)
+        except Cancelled:
+            self.cancelled.emit()
+        except Exception as exc:  # reported to the window, never lost in a thread
+            log.debug("job failed", exc_info=True)
+            if self._cancel.is_set():
+                self.cancelled.emit()
+            else:
+                self.failed.emit(exc)
+        else:
+            self.succeeded.emit(result)
+
+    def _drain(self, generator: Any) -> Any:
+        try:
+            while True:
+                self.checkpoint()
+                self.progressed.emit(next(generator))
+        except StopIteration as stop:
+            return stop.value
+        finally:
+            generator.close()
+
+    def _on_thread_finished(self) -> None:
+        self.finished.emit()
+        _live.discard(self)
+
+
+class _Thread(QThread):
+    def __init__(self, job: Job) -> None:
+        super().__init__()
+        self._job = job
+
+    def run(self) -> None:
+        self._job._execute()
+
+
+class JobSlot(QObject):
+    """At most one live job for one purpose; starting another cancels and silences the old."""
+
+    busy_changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.current: Job | None = None
+
+    def start(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_success: Callable[[Any], None] | None = None,
+        on_failure: Callable[[BaseException], None] | None = None,
+        on_progress: Callable[[Any], None] | None = None,
+        on_tick: Callable[[int, int], None] | None = None,
+        on_cancel: Callable[[], None] | None = None,
+    ) -> Job:
+        self.cancel()
+        job = Job(fn, *args)
+        self.current = job
+        for signal, handler in ((job.succeeded, on_success), (job.failed, on_failure),
+                                (job.progressed, on_progress), (job.ticked, on_tick),
+                                (job.cancelled, on_cancel)):
+            if handler is not None:
+                signal.connect(self._if_current(job, handler))
+        job.finished.connect(lambda: self._finished(job))
+        self.busy_changed.emit(True)
+        return job.start()
+
+    def cancel(self) -> None:
+        """Cancel the live job; its late signals are ignored."""
+        if self.current is not None:
+            self.current.cancel()
+            self.current = None
+            self.busy_changed.emit(False)
+
+    @property
+    def busy(self) -> bool:
+        return self.current is not None
+
+    def _if_current(self, job: Job, handler: Callable[..., None]) -> Callable[..., None]:
+        def forward(*args: Any) -> None:
+            if job is self.current:
+                handler(*args)
+
+        return forward
+
+    def _finished(self, job: Job) -> None:
+        if job is self.current:
+            self.current = None
+            self.busy_changed.emit(False)
+
+
+def shutdown(timeout_ms: int = 5000) -> None:
+    """Cancel every live job and wait for the threads, so Qt never destroys a running QThread."""
+    for job in list(_live):
+        job.cancel()
+    for job in list(_live):
+        if not job.wait(timeout_ms):
+            log.warning("a background job did not stop within %d ms", timeout_ms)

@@ -1,0 +1,120 @@
+import json
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from zerodce_core.batch import BatchOptions, Status, plan_batch, run_batch, summarize, write_report
+from zerodce_core.engine import Engine
+
+
+@pytest.fixture
+def engine(model_file):
+    return Engine(model_file, device="cpu")
+
+
+def _photo(path: Path, value: int = 30, size=(48, 32)) -> Path:
+    rng = np.random.default_rng(value)
+    pixels = np.clip(rng.normal(value, 5, (size[1], size[0], 3)), 0, 255).astype(np.uint8)
+    Image.fromarray(pixels).save(path)
+    return path
+
+
+@pytest.fixture
+def messy_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    _photo(folder / "a.jpg")
+    _photo(folder / "b.png", 20)
+    _photo(folder / "sub" / "c.JPG", 25)
+    good = (folder / "a.jpg").read_bytes()
+    (folder / "corrupt.jpg").write_bytes(good[: len(good) // 2])
+    (folder / "empty.jpg").write_bytes(b"")
+    (folder / "notes.png").write_text("this is text, not a picture")
+    return folder
+
+
+def _run(engine, inputs, options):
+    items = plan_batch(inputs, options)
+    list(run_batch(engine, items, options))
+    return items
+
+
+def test_bad_files_fail_alone_and_the_rest_is_written(engine, messy_folder, tmp_path):
+    before = {p: p.read_bytes() for p in messy_folder.rglob("*") if p.is_file()}
+    out = tmp_path / "out"
+    items = _run(engine, [messy_folder], BatchOptions(out_dir=out, recursive=True))
+    states = {i.source.name: i.status for i in items}
+    assert states == {"a.jpg": Status.DONE, "b.png": Status.DONE, "c.JPG": Status.DONE,
+                      "corrupt.jpg": Status.FAILED, "empty.jpg": Status.FAILED,
+                      "notes.png": Status.FAILED}
+    reasons = {i.source.name: i.reason for i in items if i.status is Status.FAILED}
+    assert "empty" in reasons["empty.jpg"] and "not an image" in reasons["notes.png"]
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
+        "a_enhanced.jpg", "b_enhanced.png", "sub/c_enhanced.jpg"]
+    assert not [p for p in out.rglob("*") if ".part" in p.name]
+    assert {p: p.read_bytes() for p in before} == before  # inputs untouched
+    brighter = np.asarray(Image.open(out / "b_enhanced.png")).mean()
+    assert brighter > np.asarray(Image.open(messy_folder / "b.png")).mean() + 10
+
+
+def test_read_only_output_folder_fails_each_item_cleanly(engine, messy_folder, tmp_path,
+                                                         monkeypatch):
+    out = tmp_path / "locked"
+    out.mkdir()
+    out.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    if os.geteuid() == 0:  # root ignores permission bits: make the OS refusal explicit
+        real = tempfile.mkstemp
+
+        def refuse(*args, dir=None, **kwargs):
+            if dir is not None and Path(dir) == out:
+                raise PermissionError(13, "Permission denied", str(dir))
+            return real(*args, dir=dir, **kwargs)
+
+        monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    items = _run(engine, [messy_folder / "a.jpg", messy_folder / "b.png"],
+                 BatchOptions(out_dir=out))
+    assert [i.status for i in items] == [Status.FAILED, Status.FAILED]
+    assert all("ermission" in i.reason for i in items)
+    assert list(out.iterdir()) == []
+    out.chmod(stat.S_IRWXU)
+
+
+def test_existing_outputs_are_skipped_or_overwritten(engine, tmp_path):
+    src = _photo(tmp_path / "p.png")
+    target = tmp_path / "p_enhanced.png"
+    target.write_bytes(b"old")
+    items = _run(engine, [src], BatchOptions())
+    assert items[0].status is Status.SKIPPED and target.read_bytes() == b"old"
+    items = _run(engine, [src], BatchOptions(existing="overwrite"))
+    assert items[0].status is Status.DONE and target.read_bytes() != b"old"
+
+
+def test_output_equal_to_input_is_refused(engine, tmp_path):
+    src = _photo(tmp_path / "p.png")
+    original = src.read_bytes()
+    items = _run(engine, [src], BatchOptions(suffix="", existing="overwrite"))
+    assert items[0].status is Status.FAILED and "replace an input" in items[0].reason
+    assert src.read_bytes() == original
+
+
+def test_generator_reports_running_then_final_state(engine, tmp_path):
+    items = plan_batch([_photo(tmp_path / "x.png")], BatchOptions(out_dir=tmp_path / "o"))
+    seen = [(i.source.name, i.status) for i in run_batch(engine, items, BatchOptions(
+        out_dir=tmp_path / "o"))]
+    assert seen == [("x.png", Status.RUNNING), ("x.png", Status.DONE)]
+
+
+def test_format_and_report(engine, messy_folder, tmp_path):
+    options = BatchOptions(out_dir=tmp_path / "o", format="tiff", suffix="_x")
+    items = _run(engine, [messy_folder / "a.jpg", messy_folder / "empty.jpg"], options)
+    assert (tmp_path / "o" / "a_x.tif").is_file()
+    write_report(tmp_path / "r.json", items, options)
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["summary"] == summarize(items) == {
+        "queued": 0, "running": 0, "done": 1, "failed": 1, "skipped": 0}
+    assert report["items"][1]["reason"]

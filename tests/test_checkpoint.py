@@ -1,0 +1,154 @@
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from tests.conftest import PEER_WEIGHTS, brightening_model
+from zerodce_core.checkpoint import load_checkpoint, save_checkpoint
+from zerodce_core.errors import CheckpointError
+from zerodce_core.model import DCENet
+
+
+def _same_output(a: torch.nn.Module, b: torch.nn.Module) -> None:
+    x = torch.rand(1, 3, 24, 24)
+    with torch.no_grad():
+        torch.testing.assert_close(a(x), b(x))
+
+
+def test_round_trip_keeps_weights_and_metadata(tmp_path):
+    model = brightening_model()
+    path = save_checkpoint(tmp_path / "m.safetensors", model, model_card="card text",
+                           training_config={"epochs": 3}, metadata={"steps": 10},
+                           extra_tensors={"optim.exp_avg": torch.ones(3)})
+    loaded = load_checkpoint(path)
+    _same_output(loaded.model, model)
+    assert loaded.info.arch == "zerodce" and loaded.info.iterations == 8
+    assert loaded.info.model_card == "card text"
+    assert loaded.info.training_config == {"epochs": 3}
+    assert loaded.info.metadata["steps"] == 10 and loaded.info.parameter_count == 79_416
+    assert torch.equal(loaded.extra_tensors["optim.exp_avg"], torch.ones(3))
+
+
+def test_saved_weights_hold_no_subnormals(tmp_path):
+    model = DCENet()
+    with torch.no_grad():
+        model.e_conv1.weight[0, 0, 0, 0] = 1e-41
+    loaded = load_checkpoint(save_checkpoint(tmp_path / "m.safetensors", model)).model
+    tiny = torch.finfo(torch.float32).tiny
+    for p in loaded.parameters():
+        assert not ((p != 0) & (p.abs() < tiny)).any()
+
+
+def test_official_zerodce_layout(tmp_path):
+    model = brightening_model()
+    torch.save(model.state_dict(), tmp_path / "Epoch99.pth")
+    loaded = load_checkpoint(tmp_path / "Epoch99.pth")
+    assert loaded.info.source_format == "official-zerodce"
+    _same_output(loaded.model, model)
+
+
+def test_official_zerodce_pp_layout_with_dataparallel_prefix(tmp_path):
+    model = brightening_model("zerodce++")
+    state = {f"module.{k}": v for k, v in model.state_dict().items()}
+    torch.save(state, tmp_path / "pp.pth")
+    loaded = load_checkpoint(tmp_path / "pp.pth")
+    assert loaded.info.arch == "zerodce++" and loaded.model.shared_maps
+    _same_output(loaded.model, model)
+
+
+class SeedDCENet(torch.nn.Module):
+    """The seed implementation's forward: concatenations in (deep, skip) order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        sizes = [(3, 32), (32, 32), (32, 32), (32, 32), (64, 32), (64, 32), (64, 24)]
+        for i, (cin, cout) in enumerate(sizes, 1):
+            setattr(self, f"conv{i}", torch.nn.Conv2d(cin, cout, 3, padding=1))
+
+    def forward(self, x):
+        r = torch.relu
+        o1 = r(self.conv1(x))
+        o2 = r(self.conv2(o1))
+        o3 = r(self.conv3(o2))
+        o4 = r(self.conv4(o3))
+        o5 = r(self.conv5(torch.cat([o4, o3], 1)))
+        o6 = r(self.conv6(torch.cat([o5, o2], 1)))
+        return torch.tanh(self.conv7(torch.cat([o6, o1], 1)))
+
+
+def test_seed_dict_layout_with_numpy_scalars(tmp_path):
+    seed = SeedDCENet().eval()
+    torch.save({"epoch": 151, "model": seed.state_dict(), "val_loss": np.float64(0.59),
+                "loss_history": [np.array([0.1, 0.2])], "HyperParam": {"lr": 1e-4}},
+               tmp_path / "seed.pth")
+    loaded = load_checkpoint(tmp_path / "seed.pth")
+    assert loaded.info.source_format == "seed-bsun0802"
+    _same_output(loaded.model, seed)
+
+
+class Payload:
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_malicious_pickle_is_refused_without_running(tmp_path):
+    marker = tmp_path / "pwned"
+    payload = Payload()
+    payload.marker = marker
+    torch.save({"e_conv1.weight": payload}, tmp_path / "evil.pth")
+    with pytest.raises(CheckpointError, match="evil.pth.*arbitrary code"):
+        load_checkpoint(tmp_path / "evil.pth")
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"", "empty"),
+    (b"this is not a checkpoint at all", "not a readable"),
+    (b"\x10\x00\x00\x00\x00\x00\x00\x00{broken json", "corrupt"),
+])
+def test_bad_files_are_refused_with_the_reason(tmp_path, content, reason):
+    path = tmp_path / "bad.pth"
+    path.write_bytes(content)
+    with pytest.raises(CheckpointError, match=reason) as info:
+        load_checkpoint(path)
+    assert str(path) in str(info.value)
+
+
+def test_unknown_layout_and_missing_file(tmp_path):
+    torch.save({"encoder.weight": torch.zeros(2)}, tmp_path / "other.pth")
+    with pytest.raises(CheckpointError, match="unknown checkpoint layout"):
+        load_checkpoint(tmp_path / "other.pth")
+    with pytest.raises(CheckpointError, match="not found"):
+        load_checkpoint(tmp_path / "missing.pth")
+
+
+def test_wrong_shapes_are_refused(tmp_path):
+    state = DCENet().state_dict()
+    state["e_conv2.weight"] = torch.zeros(16, 32, 3, 3)
+    torch.save(state, tmp_path / "shapes.pth")
+    with pytest.raises(CheckpointError, match="do not fit"):
+        load_checkpoint(tmp_path / "shapes.pth")
+
+
+@pytest.mark.parametrize("name, arch, source", [
+    ("zerodce_official_Epoch99.pth", "zerodce", "official-zerodce"),
+    ("zerodcepp_official_Epoch99.pth", "zerodce++", "official-zerodce++"),
+    ("bsun0802_8LE-color-loss2_best_model.pth", "zerodce", "seed-bsun0802"),
+])
+def test_real_peer_checkpoints(name: str, arch: str, source: str):
+    path = PEER_WEIGHTS / name
+    if not path.exists():
+        pytest.skip("../shared/peer_weights is not present")
+    loaded = load_checkpoint(path)
+    assert (loaded.info.arch, loaded.info.source_format) == (arch, source)
+    dark = torch.full((1, 3, 32, 32), 0.1)
+    with torch.no_grad():
+        assert loaded.model(dark).mean() < 0  # negative maps brighten a dark image
+
+
+def test_path_in_error_is_a_path(tmp_path: Path):
+    with pytest.raises(CheckpointError) as info:
+        load_checkpoint(tmp_path / "nope.safetensors")
+    assert info.value.path == tmp_path / "nope.safetensors"

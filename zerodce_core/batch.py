@@ -1,0 +1,173 @@
+"""Batch jobs: plan input -> output paths, then enhance file by file.
+
+The data path of one file is one function per step:
+`read_image` -> `Engine.estimate` -> `Engine.render` -> `write_image`.
+
+`run_batch` is a generator that yields each item as its state changes, so the
+CLI's progress bar and the app's queue are thin loops over it, and a caller
+stops or pauses it simply by not asking for the next item. One bad file never
+stops the batch: it is marked failed with its reason and the rest goes on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import os
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Literal
+
+from .atomic import atomic_path
+from .engine import Engine, Mode
+from .errors import ImageWriteError, ZeroDCEError
+from .imageio import WRITE_FORMATS, format_for_path, is_image_file, read_image, write_image
+
+Existing = Literal["skip", "overwrite"]
+
+
+class Status(str, enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclasses.dataclass
+class BatchOptions:
+    """How outputs are named and encoded; the same options drive the CLI and the app."""
+
+    out_dir: Path | None = None  # None: next to each input
+    format: str | None = None  # "jpeg", "png", "tiff", "webp"; None keeps the input's
+    quality: int = 95
+    suffix: str = "_enhanced"
+    bit_depth: int | None = None  # None keeps the input's
+    keep_metadata: bool = True
+    strength: float | None = None  # None: the model's full iteration count
+    mode: Mode = "fast"
+    existing: Existing = "skip"
+    recursive: bool = False
+
+
+@dataclasses.dataclass
+class BatchItem:
+    source: Path
+    target: Path
+    status: Status = Status.QUEUED
+    reason: str = ""
+    seconds: float = 0.0
+
+
+def collect_inputs(inputs: Iterable[str | Path], recursive: bool = False) -> list[tuple[Path, Path]]:
+    """(file, path relative to its root) for every image among files and folders given."""
+    found: list[tuple[Path, Path]] = []
+    for entry in map(Path, inputs):
+        if entry.is_dir():
+            pattern = "**/*" if recursive else "*"
+            files = sorted(p for p in entry.glob(pattern) if p.is_file() and is_image_file(p))
+            found += [(p, p.relative_to(entry)) for p in files]
+        else:
+            found.append((entry, Path(entry.name)))
+    return found
+
+
+def output_path(source: Path, relative: Path, options: BatchOptions) -> Path:
+    """Where the enhanced copy of `source` goes, mirroring folder trees under out_dir."""
+    fmt = options.format or _format_of(source)
+    folder = source.parent if options.out_dir is None else options.out_dir / relative.parent
+    return folder / f"{source.stem}{options.suffix}{WRITE_FORMATS[fmt]}"
+
+
+def plan_batch(inputs: Iterable[str | Path], options: BatchOptions) -> list[BatchItem]:
+    items = [BatchItem(src, output_path(src, rel, options))
+             for src, rel in collect_inputs(inputs, options.recursive)]
+    sources = {_key(item.source) for item in items}
+    seen: set[str] = set()
+    for item in items:
+        key = _key(item.target)
+        if key in sources:
+            item.status, item.reason = Status.FAILED, "output would replace an input file"
+        elif key in seen:
+            item.status, item.reason = Status.FAILED, f"another input also writes {item.target}"
+        seen.add(key)
+    return items
+
+
+def enhance_file(engine: Engine, source: Path, target: Path, options: BatchOptions) -> None:
+    """One file through the whole data path; the output appears atomically or not at all."""
+    if _key(source) == _key(target):
+        raise ZeroDCEError(f"{target}: refusing to overwrite the input file")
+    decoded = read_image(source)
+    rendered = engine.render(engine.estimate(decoded.pixels, mode=options.mode), options.strength)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    keep = options.keep_metadata
+    write_image(target, rendered, format=options.format or _format_of(source),
+                quality=options.quality, bit_depth=options.bit_depth,
+                icc_profile=decoded.icc_profile if keep else None,
+                exif=decoded.exif if keep else None)
+
+
+def run_batch(engine: Engine, items: list[BatchItem], options: BatchOptions) -> Iterator[BatchItem]:
+    """Process queued items, yielding each when it starts and when it ends."""
+    for item in items:
+        if item.status is not Status.QUEUED:
+            yield item
+            continue
+        if item.target.exists() and options.existing == "skip":
+            item.status, item.reason = Status.SKIPPED, "output exists"
+            yield item
+            continue
+        item.status = Status.RUNNING
+        yield item
+        started = time.perf_counter()
+        try:
+            enhance_file(engine, item.source, item.target, options)
+        except (ZeroDCEError, OSError, MemoryError, ValueError, RuntimeError) as exc:
+            item.status, item.reason = Status.FAILED, _reason(exc, item.source)
+        else:
+            item.status = Status.DONE
+        item.seconds = time.perf_counter() - started
+        yield item
+
+
+def summarize(items: list[BatchItem]) -> dict[str, int]:
+    counts = {status.value: 0 for status in Status}
+    for item in items:
+        counts[item.status.value] += 1
+    return counts
+
+
+def write_report(path: str | Path, items: list[BatchItem], options: BatchOptions) -> None:
+    report = {
+        "summary": summarize(items),
+        "options": {k: (str(v) if isinstance(v, Path) else v)
+                    for k, v in dataclasses.asdict(options).items()},
+        "items": [{"source": str(i.source), "target": str(i.target), "status": i.status.value,
+                   "reason": i.reason, "seconds": round(i.seconds, 3)} for i in items],
+    }
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(report, indent=2), encoding="utf-8")
+
+
+def _format_of(source: Path) -> str:
+    """Keep the input's format where we can write it; otherwise PNG (lossless)."""
+    try:
+        return format_for_path(source)
+    except ImageWriteError:
+        return "png"
+
+
+def _key(path: Path) -> str:
+    return os.path.normcase(os.path.abspath(path))
+
+
+def _reason(exc: BaseException, source: Path) -> str:
+    if isinstance(exc, MemoryError):
+        return "out of memory"
+    text = str(exc) or type(exc).__name__
+    prefix = f"{source}: "
+    return text[len(prefix):] if text.startswith(prefix) else text
+

@@ -1,0 +1,29 @@
+"""Locate the files shipped in the `resources` package, from a checkout or a wheel."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from .errors import NoBundledModelError
+
+DEFAULT_MODEL = "models/default.safetensors"
+SAMPLE_PHOTO = "sample.jpg"
+
+
+def resource_path(relative: str) -> Path:
+    return Path(str(resources.files("resources").joinpath(relative)))
+
+
+def default_model_path() -> Path:
+    path = resource_path(DEFAULT_MODEL)
+    if not path.is_file():
+        raise NoBundledModelError(
+            f"no default model is bundled with this installation ({path} is missing); "
+            "pass a checkpoint explicitly, e.g. --model path/to/model.safetensors"
+        )
+    return path
+
+
+def sample_photo_path() -> Path:
+    return resource_path(SAMPLE_PHOTO)

@@ -1,0 +1,227 @@
+"""The inference engine: `estimate` runs the network once, `render` re-applies curves.
+
+Splitting the two is what makes the strength slider instant: the curve maps
+are cached in a `CurveMaps` and `render` never touches the network.
+
+Quality modes:
+- fast: the network sees a copy downscaled to `fast_size` on its long side;
+  the small maps are upsampled on the fly by the render kernel, so full-size
+  float maps never exist.
+- full: the network sees every pixel, in overlapping tiles (overlap beyond the
+  receptive field, so tiled output equals untiled), and the full-size maps are
+  kept as int16 (2 bytes per value, 3e-5 resolution) to bound memory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import kernels
+from .checkpoint import LoadedCheckpoint, ModelInfo, load_checkpoint
+from .device import configure_cpu, fast_dtype, select_device
+from .errors import ZeroDCEError
+from .model import RECEPTIVE_RADIUS, CurveNet
+
+Mode = Literal["fast", "full"]
+Progress = Callable[[int, int], None]
+INT16_SCALE = 32767.0
+
+
+class UnsupportedImageError(ZeroDCEError):
+    """The array's shape or dtype is not an image the engine can enhance."""
+
+
+@dataclasses.dataclass
+class CurveMaps:
+    """Everything `render` needs: the source pixels and the network's curve maps."""
+
+    rgb: np.ndarray  # (H, W, 3) uint8 or uint16
+    maps: np.ndarray  # (3k, h, w) float32 (fast) or int16 (full)
+    iterations: int
+    shared: bool  # one map reused by every iteration (Zero-DCE++)
+    alpha: np.ndarray | None = None  # passed through untouched
+    gray: bool = False  # the input was single-channel: render returns single-channel
+    mode: Mode = "fast"
+    seconds: float = 0.0  # time the estimate took
+
+    @property
+    def map_scale(self) -> float:
+        return 1.0 / INT16_SCALE if self.maps.dtype == np.int16 else 1.0
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.rgb.shape[1], self.rgb.shape[0]
+
+    def preview(self, max_side: int) -> CurveMaps:
+        """A screen-sized copy that renders in milliseconds while a slider moves."""
+        height, width = self.rgb.shape[:2]
+        if max(height, width) <= max_side:
+            return self
+        size = _fit(height, width, max_side)
+        maps = self.maps
+        if maps.shape[1] > size[0]:
+            full = torch.from_numpy(maps).float().mul_(self.map_scale)[None]
+            maps = F.interpolate(full, size=size, mode="area")[0].numpy()
+        alpha = None if self.alpha is None else _resize(self.alpha[..., None], size)[..., 0]
+        return dataclasses.replace(self, rgb=_resize(self.rgb, size), maps=maps, alpha=alpha)
+
+
+class Engine:
+    """Loads a model onto a device and enhances images with it."""
+
+    def __init__(
+        self,
+        model: str | Path | CurveNet | LoadedCheckpoint | None = None,
+        *,
+        device: str = "auto",
+        mode: Mode = "fast",
+        fast_size: int = 512,
+        tile_size: int = 512,
+        threads: int | None = None,
+        precision: Literal["auto", "fp32"] = "auto",
+    ) -> None:
+        self.device = select_device(device)
+        if self.device.type == "cpu":
+            configure_cpu(threads)
+        kernels.set_threads(threads or torch.get_num_threads())
+        loaded = _load(model, self.device)
+        self.info: ModelInfo = loaded.info
+        self.dtype = fast_dtype(self.device) if precision == "auto" else torch.float32
+        self.net = loaded.model.to(self.device, self.dtype, memory_format=torch.channels_last)
+        self.net.eval()
+        self.mode: Mode = mode
+        self.fast_size = fast_size
+        self.tile_size = tile_size
+
+    @property
+    def iterations(self) -> int:
+        return self.net.iterations
+
+    def enhance(self, image: np.ndarray, strength: float | None = None,
+                mode: Mode | None = None) -> np.ndarray:
+        return self.render(self.estimate(image, mode=mode), strength)
+
+    def estimate(self, image: np.ndarray, *, mode: Mode | None = None,
+                 progress: Progress | None = None) -> CurveMaps:
+        """Run the network; `progress(done, total)` is called per tile and may raise Cancelled."""
+        started = time.perf_counter()
+        rgb, alpha, gray = split_channels(image)
+        mode = mode or self.mode
+        height, width = rgb.shape[:2]
+        if mode == "fast" and max(height, width) > self.fast_size:
+            small = _resize(rgb, _fit(height, width, self.fast_size))
+            maps = self._estimate_tiled(small, progress).astype(np.float32) / INT16_SCALE
+        elif mode in ("fast", "full"):
+            maps = self._estimate_tiled(rgb, progress)
+        else:
+            raise ValueError(f"unknown mode {mode!r} (use 'fast' or 'full')")
+        return CurveMaps(rgb=rgb, maps=maps, iterations=self.iterations,
+                         shared=self.net.shared_maps, alpha=alpha, gray=gray, mode=mode,
+                         seconds=time.perf_counter() - started)
+
+    def render(self, curve_maps: CurveMaps, strength: float | None = None) -> np.ndarray:
+        """Apply the cached curves at `strength` (0 = original, iterations = full)."""
+        if strength is None:
+            strength = curve_maps.iterations
+        out = kernels.render_curves(curve_maps.rgb, curve_maps.maps, curve_maps.map_scale,
+                                    curve_maps.shared, strength, curve_maps.iterations)
+        return merge_channels(out, curve_maps.alpha, curve_maps.gray)
+
+    # -- network ---------------------------------------------------------------------------
+
+    def _estimate_tiled(self, rgb: np.ndarray, progress: Progress | None) -> np.ndarray:
+        """Full-resolution maps as int16, computed tile by tile; halves tiles on out-of-memory."""
+        tile = self.tile_size
+        while True:
+            try:
+                return self._run_tiles(rgb, tile, progress)
+            except torch.OutOfMemoryError:
+                if tile <= 64:
+                    raise
+                tile //= 2
+                if self.device.type == "cuda":
+                    torch.cuda.empty_cache()
+
+    def _run_tiles(self, rgb: np.ndarray, tile: int, progress: Progress | None) -> np.ndarray:
+        height, width = rgb.shape[:2]
+        margin = RECEPTIVE_RADIUS + 1
+        channels = 3 * self.net.map_count
+        maps = np.empty((channels, height, width), np.int16)
+        peak = float(np.iinfo(rgb.dtype).max)
+        boxes = [(y, x) for y in range(0, height, tile) for x in range(0, width, tile)]
+        with torch.inference_mode():
+            for done, (y, x) in enumerate(boxes, 1):
+                y0, x0 = max(y - margin, 0), max(x - margin, 0)
+                y1, x1 = min(y + tile + margin, height), min(x + tile + margin, width)
+                patch = torch.from_numpy(rgb[y0:y1, x0:x1]).to(self.device)
+                patch = patch.permute(2, 0, 1)[None].to(self.dtype).mul_(1.0 / peak)
+                out = self.net(patch.contiguous(memory_format=torch.channels_last))[0]
+                core = out[:, y - y0 : y - y0 + tile, x - x0 : x - x0 + tile]
+                core = core.float().mul_(INT16_SCALE).round_().to(torch.int16).cpu()
+                maps[:, y : y + core.shape[1], x : x + core.shape[2]] = core.numpy()
+                if progress is not None:
+                    progress(done, len(boxes))
+        return maps
+
+
+def split_channels(image: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, bool]:
+    """(rgb, alpha, was_gray) from a gray, gray+alpha, RGB or RGBA uint8/uint16 array."""
+    if image.dtype not in (np.uint8, np.uint16):
+        raise UnsupportedImageError(f"expected uint8 or uint16 pixels, got {image.dtype}")
+    if image.ndim == 2:
+        image = image[..., None]
+    if image.ndim != 3 or image.shape[2] not in (1, 2, 3, 4) or 0 in image.shape:
+        raise UnsupportedImageError(f"expected an (H, W[, C]) image, got shape {image.shape}")
+    channels = image.shape[2]
+    alpha = image[..., -1].copy() if channels in (2, 4) else None
+    color = image[..., :3] if channels >= 3 else np.repeat(image[..., :1], 3, axis=2)
+    return np.ascontiguousarray(color), alpha, channels < 3
+
+
+def merge_channels(rgb: np.ndarray, alpha: np.ndarray | None, gray: bool) -> np.ndarray:
+    """Undo `split_channels`: gray output is the channel mean, alpha is reattached."""
+    if gray:
+        mean = rgb.mean(axis=2, dtype=np.float32) + 0.5
+        rgb = mean.astype(rgb.dtype)[..., None]
+    if alpha is not None:
+        rgb = np.concatenate([rgb, alpha[..., None]], axis=2)
+    return rgb[..., 0] if rgb.shape[2] == 1 else rgb
+
+
+def _fit(height: int, width: int, max_side: int) -> tuple[int, int]:
+    scale = max_side / max(height, width)
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
+def _resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Antialiased downscale of an (H, W, C) uint8/uint16 array to (h, w)."""
+    tensor = torch.from_numpy(image).permute(2, 0, 1)[None]
+    if image.dtype == np.uint8:
+        out = F.interpolate(tensor.contiguous(memory_format=torch.channels_last), size=size,
+                            mode="bilinear", antialias=True)
+    else:
+        out = F.interpolate(tensor.float(), size=size, mode="bilinear", antialias=True)
+        out = out.round_().clamp_(0, np.iinfo(image.dtype).max).to(torch.int32)
+    return np.ascontiguousarray(out[0].permute(1, 2, 0).numpy().astype(image.dtype))
+
+
+def _load(model: str | Path | CurveNet | LoadedCheckpoint | None,
+          device: torch.device) -> LoadedCheckpoint:
+    if model is None:
+        from .bundled import default_model_path
+
+        model = default_model_path()
+    if isinstance(model, (str, Path)):
+        return load_checkpoint(model, map_location=device)
+    if isinstance(model, CurveNet):
+        info = ModelInfo(arch=model.arch, iterations=model.iterations, source_format="in-memory")
+        return LoadedCheckpoint(model, info)
+    return model

@@ -1,0 +1,120 @@
+"""DCE-Net (Zero-DCE) and its depthwise-separable Zero-DCE++ variant.
+
+Both networks map an RGB image in [0, 1] to curve parameter maps in [-1, 1].
+They stop there: applying the curves is `zerodce_core.curves`' job, so the
+engine can cache the maps and re-render at any strength without the network.
+
+Architectures are registered by name so a checkpoint can say which one it
+holds and the loader picks the class without if-chains.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+from torch import nn
+
+DEFAULT_ITERATIONS = 8
+# Seven stacked 3x3 convolutions see 7 pixels in every direction.
+RECEPTIVE_RADIUS = 7
+
+ARCHITECTURES: dict[str, type[CurveNet]] = {}
+
+
+def register(name: str) -> Callable[[type[CurveNet]], type[CurveNet]]:
+    def decorator(cls: type[CurveNet]) -> type[CurveNet]:
+        cls.arch = name
+        ARCHITECTURES[name] = cls
+        return cls
+
+    return decorator
+
+
+class CurveNet(nn.Module):
+    """Common interface: `forward(x) -> maps` of shape (N, 3 * map_count, H, W)."""
+
+    arch: str = ""
+    #: True when one 3-channel map is reused by every iteration (Zero-DCE++).
+    shared_maps: bool = False
+
+    def __init__(self, iterations: int = DEFAULT_ITERATIONS) -> None:
+        super().__init__()
+        if iterations < 1:
+            raise ValueError(f"iterations must be >= 1, got {iterations}")
+        self.iterations = iterations
+
+    @property
+    def map_count(self) -> int:
+        return 1 if self.shared_maps else self.iterations
+
+    def _trunk(self, x: torch.Tensor) -> torch.Tensor:
+        """The paper's symmetric skip-concatenation body, shared by both variants."""
+        relu = torch.relu
+        x1 = relu(self.e_conv1(x))
+        x2 = relu(self.e_conv2(x1))
+        x3 = relu(self.e_conv3(x2))
+        x4 = relu(self.e_conv4(x3))
+        x5 = relu(self.e_conv5(torch.cat([x3, x4], 1)))
+        x6 = relu(self.e_conv6(torch.cat([x2, x5], 1)))
+        return torch.tanh(self.e_conv7(torch.cat([x1, x6], 1)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self._trunk(x)
+
+
+@register("zerodce")
+class DCENet(CurveNet):
+    """Zero-DCE: 7 plain 3x3 convs, 32 channels, one 3-channel map per iteration."""
+
+    def __init__(self, iterations: int = DEFAULT_ITERATIONS, width: int = 32) -> None:
+        super().__init__(iterations)
+
+        def conv(cin: int, cout: int) -> nn.Conv2d:
+            return nn.Conv2d(cin, cout, 3, padding=1)
+
+        self.e_conv1 = conv(3, width)
+        self.e_conv2 = conv(width, width)
+        self.e_conv3 = conv(width, width)
+        self.e_conv4 = conv(width, width)
+        self.e_conv5 = conv(2 * width, width)
+        self.e_conv6 = conv(2 * width, width)
+        self.e_conv7 = conv(2 * width, 3 * iterations)
+
+
+class SeparableConv(nn.Module):
+    """Depthwise 3x3 then pointwise 1x1, named as in the official Zero-DCE++ code."""
+
+    def __init__(self, cin: int, cout: int) -> None:
+        super().__init__()
+        self.depth_conv = nn.Conv2d(cin, cin, 3, padding=1, groups=cin)
+        self.point_conv = nn.Conv2d(cin, cout, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.point_conv(self.depth_conv(x))
+
+
+@register("zerodce++")
+class DCENetPP(CurveNet):
+    """Zero-DCE++: separable convs and a single map shared by all iterations."""
+
+    shared_maps = True
+
+    def __init__(self, iterations: int = DEFAULT_ITERATIONS, width: int = 32) -> None:
+        super().__init__(iterations)
+        self.e_conv1 = SeparableConv(3, width)
+        self.e_conv2 = SeparableConv(width, width)
+        self.e_conv3 = SeparableConv(width, width)
+        self.e_conv4 = SeparableConv(width, width)
+        self.e_conv5 = SeparableConv(2 * width, width)
+        self.e_conv6 = SeparableConv(2 * width, width)
+        self.e_conv7 = SeparableConv(2 * width, 3)
+
+
+def build_model(arch: str, iterations: int = DEFAULT_ITERATIONS) -> CurveNet:
+    try:
+        cls = ARCHITECTURES[arch]
+    except KeyError:
+        known = ", ".join(sorted(ARCHITECTURES))
+        raise ValueError(f"unknown architecture {arch!r} (known: {known})") from None
+    return cls(iterations=iterations)
