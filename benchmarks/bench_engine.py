@@ -61,8 +61,8 @@ def _official(image, model: str | None, repeats: int) -> dict:
     """The official test flow: fp32, NCHW, whole image at once, maps then 8 curve steps."""
     import torch
 
-    from zerodce_core.checkpoint import load_checkpoint
     from zerodce_core.bundled import default_model_path
+    from zerodce_core.checkpoint import load_checkpoint
     from zerodce_core.curves import apply_curves
 
     torch.set_flush_denormal(True)  # without it the official weights run ~30x slower
@@ -107,8 +107,8 @@ def main() -> None:
                 continue
             repeats = 1 if job == "official" and size == "4000x3000" else args.repeats
             r = measure(job, size, args.model, repeats)
-            print(f"| {job} | {size} | {r['seconds']:.3f} | {r['peak_rss_mb']:.0f} | {r['dtype']} |",
-                  flush=True)
+            row = [job, size, f"{r['seconds']:.3f}", f"{r['peak_rss_mb']:.0f}", r["dtype"]]
+            print("| " + " | ".join(row) + " |", flush=True)
     if args.peers:
         print("\n| peer checkpoint (our engine) | fast 12 MP s | full 1200x900 s | mean output |")
         print("|---|---|---|---|")

@@ -62,7 +62,7 @@ class _Pyramid:
 
 
 class CompareView(QWidget):
-    """Paints the original and the enhanced photo; wheel zooms, dragging pans or moves the divider."""
+    """Paints original and enhanced photo; wheel zooms, dragging pans or moves the divider."""
 
     zoom_changed = Signal(float)
     mode_changed = Signal(str)

@@ -39,8 +39,8 @@ def show_unexpected_error(exc_type: type[BaseException], exc: BaseException,
     print(details, file=sys.stderr)
     if QApplication.instance() is None:
         return
-    box = QMessageBox(QMessageBox.Icon.Critical, "Unexpected error",
-                      f"Something went wrong, but your work is still open.\n\n{describe_error(exc)}")
+    text = f"Something went wrong, but your work is still open.\n\n{describe_error(exc)}"
+    box = QMessageBox(QMessageBox.Icon.Critical, "Unexpected error", text)
     box.setDetailedText(details)
     box.exec()
 

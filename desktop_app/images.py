@@ -1,6 +1,6 @@
-"""Conversions between the core's numpy pixels and Qt images, done once per new image.
+"""Photos on the Qt side: pixel conversions and the file-dialog filter.
 
-The views only ever paint QPixmaps; these functions run when an image or a render
+The views only ever paint QPixmaps; the conversions run when an image or a render
 changes (in worker threads where they can), never per paint.
 """
 
@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtGui import QImage
+
+from zerodce_core.imageio import READ_EXTENSIONS
 
 import qimage2ndarray  # isort: skip  (PySide6 must be imported first)
 
@@ -34,7 +36,13 @@ def to_display_qimage(pixels: np.ndarray) -> QImage:
 def qimage_to_array(image: QImage) -> np.ndarray:
     """RGB (or RGBA, when the image has alpha) uint8 pixels of a pasted QImage."""
     if image.hasAlphaChannel():
-        image = image.convertToFormat(QImage.Format.Format_RGBA8888)
-        return np.array(qimage2ndarray.byte_view(image)[..., :4])
-    image = image.convertToFormat(QImage.Format.Format_RGB888)
-    return np.array(qimage2ndarray.byte_view(image)[..., :3])
+        image = image.convertToFormat(QImage.Format.Format_ARGB32)
+        return np.dstack([qimage2ndarray.rgb_view(image), qimage2ndarray.alpha_view(image)])
+    image = image.convertToFormat(QImage.Format.Format_RGB32)
+    return np.array(qimage2ndarray.rgb_view(image))
+
+
+def image_filter() -> str:
+    """File-dialog filter for every format the core reads, in either letter case."""
+    patterns = " ".join(f"*{ext} *{ext.upper()}" for ext in sorted(READ_EXTENSIONS))
+    return f"Photos ({patterns});;All files (*)"

@@ -2,7 +2,8 @@
 
 Work is written as plain functions or generators (superqt style): each `yield` becomes a
 `progressed` signal and a chance to stop, and `Job.tick` is a `progress(done, total)`
-callback for core functions that raises `Cancelled` once the job is cancelled.
+callback for core functions that raises `Cancelled` once the job is cancelled. Pausing is
+cooperative: a generator calls `job.checkpoint()` where a pause may take effect.
 `JobSlot` keeps at most one live job per purpose (Orange style): a newer request cancels
 the stale one, and the stale job's results never reach the window.
 """
@@ -103,7 +104,8 @@ class Job(QObject):
     def _drain(self, generator: Any) -> Any:
         try:
             while True:
-                self.checkpoint()
+                if self._cancel.is_set():
+                    raise Cancelled("cancelled")
                 self.progressed.emit(next(generator))
         except StopIteration as stop:
             return stop.value

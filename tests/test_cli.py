@@ -8,7 +8,9 @@ import pytest
 from PIL import Image
 
 import zerodce_core.imageio
+from tests.test_video import make_clip
 from zerodce_core.cli import main
+from zerodce_core.video import open_video
 
 
 @pytest.fixture
@@ -75,3 +77,40 @@ def test_console_script_runs_as_module(model_file):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "architecture: zerodce" in done.stdout
+
+
+def test_enhance_video_with_codec_and_quality(model_file, tmp_path, capsys):
+    clip = make_clip(tmp_path / "clip.mp4")
+    out = tmp_path / "out"
+    code = main(["enhance", str(clip), "-o", str(out), "--model", str(model_file),
+                 "--video-codec", "libx264", "--crf", "30", "--fps", "4", "--smoothing", "0.2",
+                 "--denoise", "0.5"])
+    assert code == 0 and "1 enhanced" in capsys.readouterr().out
+    info = open_video(out / "clip_enhanced.mp4")
+    assert (info.frames, info.fps, info.codec, info.has_audio) == (4, 4.0, "h264", True)
+
+
+def test_enhance_denoise_option(photos, model_file, tmp_path, capsys):
+    out = tmp_path / "out"
+    base = ["enhance", str(photos / "two.png"), "--model", str(model_file), "--format", "png"]
+    assert main(base + ["-o", str(out / "plain")]) == 0
+    assert main(base + ["-o", str(out / "clean"), "--denoise", "1"]) == 0
+    plain = np.asarray(Image.open(out / "plain" / "two_enhanced.png"))
+    clean = np.asarray(Image.open(out / "clean" / "two_enhanced.png"))
+    assert plain.shape == clean.shape and abs(plain.mean() - clean.mean()) < 2
+    with pytest.raises(SystemExit):
+        main(base + ["--denoise", "1.5"])
+    assert "between 0 and 1" in capsys.readouterr().err
+
+
+def test_enhance_compare_gamma_writes_sheets_and_pdf(photos, model_file, tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(["enhance", str(photos), "-o", str(out), "--model", str(model_file),
+                 "--compare-gamma"])
+    assert code == 1  # broken.jpg
+    assert sorted(p.name for p in out.iterdir()) == [
+        "comparison.pdf", "one_enhanced.jpg", "one_enhanced_vs_gamma.jpg", "two_enhanced.png",
+        "two_enhanced_vs_gamma.jpg"]
+    assert Image.open(out / "one_enhanced_vs_gamma.jpg").width == 3 * 640
+    assert (out / "comparison.pdf").read_bytes().count(b"/Type /Page\n") == 2
+    assert "comparison.pdf" in capsys.readouterr().out

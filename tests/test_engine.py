@@ -86,10 +86,11 @@ def test_bf16_stays_within_40_db_of_fp32(model_file, dark_image):
 
 
 def test_preview_is_screen_sized(engine):
-    image = np.full((1200, 1600, 3), 30, np.uint8)
-    preview = engine.estimate(image, mode="full").preview(400)
-    assert preview.size == (400, 300)
-    assert engine.render(preview).shape == (300, 400, 3)
+    image = np.full((300, 400, 3), 30, np.uint8)
+    for mode in ("fast", "full"):
+        preview = engine.estimate(image, mode=mode).preview(200)
+        assert preview.size == (200, 150)
+        assert engine.render(preview).shape == (150, 200, 3)
 
 
 def test_progress_reports_tiles_and_can_cancel(model_file, dark_image):

@@ -1,7 +1,9 @@
 """Batch jobs: plan input -> output paths, then enhance file by file.
 
-The data path of one file is one function per step:
-`read_image` -> `Engine.estimate` -> `Engine.render` -> `write_image`.
+The data path of one photo is one function per step:
+`read_image` -> `Engine.estimate` -> `Engine.render` -> `denoise` -> `write_image`
+(plus a gamma comparison sheet on request). Videos go through `video.enhance_video`, which
+yields after every frame; run_batch passes that on as RUNNING items with frame counts.
 
 `run_batch` is a generator that yields each item as its state changes, so the
 CLI's progress bar and the app's queue are thin loops over it, and a caller
@@ -11,6 +13,7 @@ stops the batch: it is marked failed with its reason and the rest goes on.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import enum
 import json
@@ -20,10 +23,17 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
+
 from .atomic import atomic_path
+from .denoise import denoise
 from .engine import Engine, Mode
 from .errors import ImageWriteError, ZeroDCEError
+from .gamma import comparison_sheet
 from .imageio import WRITE_FORMATS, format_for_path, is_image_file, read_image, write_image
+from .video import VideoOptions, VideoProgress, enhance_video, is_video_file
+
+COMPARISON_SUFFIX = "_vs_gamma.jpg"
 
 Existing = Literal["skip", "overwrite"]
 
@@ -50,6 +60,9 @@ class BatchOptions:
     mode: Mode = "fast"
     existing: Existing = "skip"
     recursive: bool = False
+    denoise: float = 0.0  # 0..1, noise reduction after enhancement (0 = off)
+    compare_gamma: bool = False  # photos: also write input | gamma | Zero-DCE sheets
+    video: VideoOptions = dataclasses.field(default_factory=VideoOptions)
 
 
 @dataclasses.dataclass
@@ -59,15 +72,20 @@ class BatchItem:
     status: Status = Status.QUEUED
     reason: str = ""
     seconds: float = 0.0
+    frame: int = 0  # videos: frames written so far, of `frames` expected
+    frames: int = 0
+    eta: float | None = None  # videos: seconds left for this file
 
 
-def collect_inputs(inputs: Iterable[str | Path], recursive: bool = False) -> list[tuple[Path, Path]]:
-    """(file, path relative to its root) for every image among files and folders given."""
+def collect_inputs(
+    inputs: Iterable[str | Path], recursive: bool = False
+) -> list[tuple[Path, Path]]:
+    """(file, path relative to its root) for every image and video among files and folders."""
     found: list[tuple[Path, Path]] = []
     for entry in map(Path, inputs):
         if entry.is_dir():
             pattern = "**/*" if recursive else "*"
-            files = sorted(p for p in entry.glob(pattern) if p.is_file() and is_image_file(p))
+            files = sorted(p for p in entry.glob(pattern) if p.is_file() and _is_media(p))
             found += [(p, p.relative_to(entry)) for p in files]
         else:
             found.append((entry, Path(entry.name)))
@@ -75,10 +93,21 @@ def collect_inputs(inputs: Iterable[str | Path], recursive: bool = False) -> lis
 
 
 def output_path(source: Path, relative: Path, options: BatchOptions) -> Path:
-    """Where the enhanced copy of `source` goes, mirroring folder trees under out_dir."""
-    fmt = options.format or _format_of(source)
+    """Where the enhanced copy of `source` goes, mirroring folder trees under out_dir.
+
+    Videos keep their container; `options.format` applies to photos.
+    """
+    if is_video_file(source):
+        extension = source.suffix.lower()
+    else:
+        extension = WRITE_FORMATS[options.format or _format_of(source)]
     folder = source.parent if options.out_dir is None else options.out_dir / relative.parent
-    return folder / f"{source.stem}{options.suffix}{WRITE_FORMATS[fmt]}"
+    return folder / f"{source.stem}{options.suffix}{extension}"
+
+
+def comparison_path(target: Path) -> Path:
+    """Where `--compare-gamma` puts the sheet for the photo written to `target`."""
+    return target.with_name(target.stem + COMPARISON_SUFFIX)
 
 
 def plan_batch(inputs: Iterable[str | Path], options: BatchOptions) -> list[BatchItem]:
@@ -97,21 +126,39 @@ def plan_batch(inputs: Iterable[str | Path], options: BatchOptions) -> list[Batc
 
 
 def enhance_file(engine: Engine, source: Path, target: Path, options: BatchOptions) -> None:
-    """One file through the whole data path; the output appears atomically or not at all."""
-    if _key(source) == _key(target):
-        raise ZeroDCEError(f"{target}: refusing to overwrite the input file")
+    """One photo through the whole data path; the output appears atomically or not at all."""
+    _refuse_input(source, target)
     decoded = read_image(source)
     rendered = engine.render(engine.estimate(decoded.pixels, mode=options.mode), options.strength)
+    rendered = denoise(rendered, decoded.pixels, options.denoise)
     target.parent.mkdir(parents=True, exist_ok=True)
     keep = options.keep_metadata
     write_image(target, rendered, format=options.format or _format_of(source),
                 quality=options.quality, bit_depth=options.bit_depth,
                 icc_profile=decoded.icc_profile if keep else None,
                 exif=decoded.exif if keep else None)
+    if options.compare_gamma:
+        sheet = comparison_sheet(decoded.pixels, rendered, title=source.name)
+        write_image(comparison_path(target), np.asarray(sheet), format="jpeg", quality=90)
+
+
+def enhance_media(engine: Engine, source: Path, target: Path,
+                  options: BatchOptions) -> Iterator[VideoProgress]:
+    """Any supported file: videos yield progress per frame, photos finish without yielding."""
+    if not is_video_file(source):
+        enhance_file(engine, source, target, options)
+        return
+    _refuse_input(source, target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    yield from enhance_video(engine, source, target, options.video, strength=options.strength,
+                             denoise_strength=options.denoise)
 
 
 def run_batch(engine: Engine, items: list[BatchItem], options: BatchOptions) -> Iterator[BatchItem]:
-    """Process queued items, yielding each when it starts and when it ends."""
+    """Process queued items, yielding each when it starts, after each video frame, and at the end.
+
+    Closing the generator mid-video stops between frames and leaves no partial output.
+    """
     for item in items:
         if item.status is not Status.QUEUED:
             yield item
@@ -124,7 +171,11 @@ def run_batch(engine: Engine, items: list[BatchItem], options: BatchOptions) -> 
         yield item
         started = time.perf_counter()
         try:
-            enhance_file(engine, item.source, item.target, options)
+            with contextlib.closing(enhance_media(engine, item.source, item.target,
+                                                  options)) as progress:
+                for step in progress:
+                    item.frame, item.frames, item.eta = step.frame, step.total, step.eta
+                    yield item
         except (ZeroDCEError, OSError, MemoryError, ValueError, RuntimeError) as exc:
             item.status, item.reason = Status.FAILED, _reason(exc, item.source)
         else:
@@ -158,6 +209,15 @@ def _format_of(source: Path) -> str:
         return format_for_path(source)
     except ImageWriteError:
         return "png"
+
+
+def _is_media(path: Path) -> bool:
+    return is_image_file(path) or is_video_file(path)
+
+
+def _refuse_input(source: Path, target: Path) -> None:
+    if _key(source) == _key(target):
+        raise ZeroDCEError(f"{target}: refusing to overwrite the input file")
 
 
 def _key(path: Path) -> str:

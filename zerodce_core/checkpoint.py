@@ -120,10 +120,7 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
         raise CheckpointError(path, "file is empty")
     with path.open("rb") as fh:
         head = fh.read(16)
-    if _looks_like_safetensors(head):
-        loaded = _load_ours(path)
-    else:
-        loaded = _load_peer(path)
+    loaded = _load_ours(path) if _looks_like_safetensors(head) else _load_peer(path)
     loaded.info.path = path
     loaded.model.to(map_location)
     loaded.model.eval()
@@ -231,12 +228,15 @@ def _seed_to_official(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]
     return out
 
 
-def _instantiate(path: Path, arch: str, iterations: int, state: dict[str, torch.Tensor]) -> CurveNet:
+def _instantiate(
+    path: Path, arch: str, iterations: int, state: dict[str, torch.Tensor]
+) -> CurveNet:
     try:
         model = build_model(arch, iterations)
         state = flush_subnormals_({k: v.float() for k, v in state.items()})
         model.load_state_dict(state, strict=True)
     except (RuntimeError, ValueError) as exc:
         first = str(exc).splitlines()[0][:200]
-        raise CheckpointError(path, f"weights do not fit the {arch} architecture ({first})") from None
+        reason = f"weights do not fit the {arch} architecture ({first})"
+        raise CheckpointError(path, reason) from None
     return model

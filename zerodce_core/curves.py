@@ -32,7 +32,9 @@ def apply_curves(x: torch.Tensor, maps: torch.Tensor, iterations: int) -> torch.
     return x
 
 
-def apply_curves_(x: torch.Tensor, maps: torch.Tensor, strength: float, iterations: int) -> torch.Tensor:
+def apply_curves_(
+    x: torch.Tensor, maps: torch.Tensor, strength: float, iterations: int
+) -> torch.Tensor:
     """In-place enhancement of `x` at a fractional `strength`; no autograd, minimal memory.
 
     Works on any leading shape as long as the last three dimensions are

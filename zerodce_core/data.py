@@ -6,9 +6,9 @@ Three layouts are accepted, because that is how users have SICE:
 - the flat folder the official repositories train on (`train_data/*.jpg`);
 - any folder of images, nested or not.
 
-An image in a subfolder belongs to the scene named by its top-level folder, so
-the validation split never puts exposures of one scene on both sides; in a
-flat folder every file is its own scene.
+An image in a subfolder belongs to the scene named by that folder, so the
+validation split never puts exposures of one scene on both sides; in a flat
+folder every file is its own scene.
 
 Decoding a 512x512 JPEG costs more than a training step's share of the CPU on
 two cores, so every image is decoded once, resized and kept in memory as uint8
@@ -62,9 +62,9 @@ def find_images(root: str | Path) -> list[ImageRecord]:
             continue
         if any(part.lower() == LABEL_NAME for part in relative.parent.parts):
             continue
-        if path.stem.lower() == LABEL_NAME:
+        if path.stem.lower() == LABEL_NAME or path.name.startswith("."):  # ._x.JPG: macOS
             continue
-        scene = relative.parts[0] if len(relative.parts) > 1 else relative.name
+        scene = relative.parent.as_posix() if len(relative.parts) > 1 else relative.name
         records.append(ImageRecord(path, scene))
     if not records:
         wanted = ", ".join(sorted(IMAGE_SUFFIXES))
@@ -87,23 +87,18 @@ def split_by_scene(
     return train, val
 
 
-def decode(path: Path, side: int) -> np.ndarray:
-    """RGB uint8, EXIF-oriented, resized to side x side (short side for crop caches)."""
+def decode(path: Path, side: int, *, square: bool) -> np.ndarray:
+    """RGB uint8, EXIF-oriented; `square`: resized to side x side (squashing, like the
+    official loader), else the short side scaled down to `side` (never up), aspect kept."""
     with Image.open(path) as image:
         image.draft("RGB", (side, side))  # JPEG: decode at a reduced DCT scale, far cheaper
         image = ImageOps.exif_transpose(image).convert("RGB")
-        image.load()
-    return np.asarray(image.resize((side, side), Image.Resampling.LANCZOS), dtype=np.uint8)
-
-
-def decode_short_side(path: Path, side: int) -> np.ndarray:
-    """RGB uint8 with the short side scaled down to `side` (never up), aspect kept."""
-    with Image.open(path) as image:
-        image.draft("RGB", (side, side))
-        image = ImageOps.exif_transpose(image).convert("RGB")
-        scale = side / min(image.size)
-        if scale < 1:
-            size = (max(side, round(image.width * scale)), max(side, round(image.height * scale)))
+        if square:
+            size = (side, side)
+        else:
+            scale = min(1.0, side / min(image.size))
+            size = (round(image.width * scale), round(image.height * scale))
+        if size != image.size:
             image = image.resize(size, Image.Resampling.LANCZOS)
         return np.asarray(image, dtype=np.uint8)
 
@@ -128,11 +123,10 @@ class ImageCache:
         self.size = size
         self.crop = crop
         side = round(size * crop_context) if crop else size
-        loader = decode_short_side if crop else decode
 
         def load(record: ImageRecord) -> np.ndarray | None:
             try:
-                array = loader(record.path, side)
+                array = decode(record.path, side, square=not crop)
             except (OSError, ValueError, Image.DecompressionBombError) as exc:
                 log.warning("skipping unreadable image %s: %s", record.path, exc)
                 return None

@@ -12,6 +12,7 @@ user cache folder, so later starts load it in milliseconds.
 from __future__ import annotations
 
 import os
+import threading
 
 import numpy as np
 import platformdirs
@@ -22,9 +23,13 @@ os.environ.setdefault(
 
 import numba  # noqa: E402  (the cache folder must be set before numba is imported)
 
+# Numba's default threading layer must not be entered from two threads at once (the app
+# renders a preview while a batch runs); one kernel already uses every core anyway.
+_KERNEL_LOCK = threading.Lock()
+
 
 @numba.njit(parallel=True, fastmath=True, cache=True, nogil=True)
-def _render_rows(src, in_scale, maps, map_scale, shared, whole, fraction, out, out_scale):  # pragma: no cover - compiled
+def _render_rows(src, in_scale, maps, map_scale, shared, whole, fraction, out, out_scale):
     height, width, channels = src.shape
     map_channels, map_h, map_w = maps.shape
     step_y = map_h / height
@@ -80,8 +85,10 @@ def render_curves(src: np.ndarray, maps: np.ndarray, map_scale: float, shared: b
     fraction = np.float32(strength - whole)
     peak = float(np.iinfo(src.dtype).max)
     out = np.empty_like(src)
-    _render_rows(np.ascontiguousarray(src), np.float32(1.0 / peak), np.ascontiguousarray(maps),
-                 np.float32(map_scale), shared, whole, fraction, out, np.float32(peak))
+    with _KERNEL_LOCK:
+        _render_rows(np.ascontiguousarray(src), np.float32(1.0 / peak),
+                     np.ascontiguousarray(maps),
+                     np.float32(map_scale), shared, whole, fraction, out, np.float32(peak))
     return out
 
 

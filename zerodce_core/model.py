@@ -10,7 +10,7 @@ holds and the loader picks the class without if-chains.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn

@@ -17,7 +17,8 @@ in fp32, subnormals flushed on CPU.
 Scale-out: under `torchrun` (WORLD_SIZE/RANK/LOCAL_RANK set) the same loop
 runs data-parallel with DistributedDataParallel (NCCL on GPU, gloo on CPU);
 each rank takes its slice of every global batch, and only rank 0 validates,
-writes checkpoints and reports progress.
+writes checkpoints and reports progress (other ranks yield only the final
+DoneEvent or CancelledEvent).
 """
 
 from __future__ import annotations
@@ -319,10 +320,10 @@ class Trainer:
 
     def _setup(self) -> None:
         cfg = self.config
-        self.device = select_device(
-            f"cuda:{self.dist.local_rank}" if cfg.device == "cuda" and self.dist.world_size > 1
-            else cfg.device
-        )
+        device = cfg.device
+        if self.dist.world_size > 1 and device in ("auto", "cuda") and torch.cuda.is_available():
+            device = f"cuda:{self.dist.local_rank}"  # one GPU per process
+        self.device = select_device(device)
         if self.device.type == "cpu":
             configure_cpu(cfg.threads)
         self.dtype = autocast_dtype(self.device, cfg.precision)
@@ -398,7 +399,9 @@ class Trainer:
         cfg, progress, main = self.config, self.progress, self.dist.is_main
         network: nn.Module = self.model
         if self.dist.world_size > 1:
-            network = nn.parallel.DistributedDataParallel(self.model)
+            network = nn.parallel.DistributedDataParallel(
+                self.model, device_ids=[self.device.index] if self.device.type == "cuda" else None
+            )
         started = time.perf_counter()
         step_times: collections.deque[float] = collections.deque(maxlen=SPEED_WINDOW)
         last_train_loss: float | None = None
@@ -434,12 +437,11 @@ class Trainer:
             if main:
                 yield from self._end_epoch(epoch, last_train_loss)
 
-        if main:
-            yield DoneEvent(
-                self.out_dir / BEST_NAME, self.out_dir / LAST_NAME, progress.step, cfg.epochs,
-                time.perf_counter() - started,
-                None if math.isinf(progress.best_loss) else progress.best_loss, last_train_loss,
-            )
+        yield DoneEvent(
+            self.out_dir / BEST_NAME, self.out_dir / LAST_NAME, progress.step, cfg.epochs,
+            time.perf_counter() - started,
+            None if math.isinf(progress.best_loss) else progress.best_loss, last_train_loss,
+        )
 
     def _batch(self, order: np.ndarray, index: int, epoch: int) -> torch.Tensor:
         """This rank's slice of global batch `index` of the epoch."""

@@ -1,0 +1,60 @@
+"""Start the app: `zerodce-app [photos or folders...]` or `python -m desktop_app`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from zerodce_core import __version__
+from zerodce_core.bundled import resource_path
+
+from . import workers
+from .errors import install_excepthook
+from .main_window import MainWindow
+from .settings import APPLICATION, ORGANIZATION, Settings
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="zerodce-app",
+                                     description="Brighten low-light photos with Zero-DCE.")
+    parser.add_argument("paths", nargs="*", type=Path,
+                        help="photos to open; several photos or folders also fill the batch queue")
+    parser.add_argument("--model", help="checkpoint to use instead of the remembered model")
+    parser.add_argument("--settings", type=Path,
+                        help="use this ini file for preferences (default: the user's)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationVersion(__version__)
+    app.setWindowIcon(QIcon(str(resource_path("icons/zerodce.svg"))))
+    install_excepthook()
+    settings = Settings(args.settings)
+    window = MainWindow(settings, model=args.model)
+    window.show()
+    if args.paths:
+        window.open_paths(args.paths)
+    elif settings.first_run:
+        window.open_sample()
+    settings.first_run = False
+    try:
+        return app.exec()
+    finally:
+        workers.shutdown()
+        settings.sync()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,737 @@
+"""The main window: open a photo, compare before/after, set the strength, export.
+
+The window owns the engine and the open document and wires widgets to background jobs;
+every computation goes through `zerodce_core` (see `document` for the job functions).
+Each kind of long work has its own `JobSlot`, so a newer request (another photo, a
+model switch, a strength release) cancels the stale one instead of queueing behind it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QIcon,
+    QKeyEvent,
+    QKeySequence,
+    QPixmap,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from zerodce_core import Engine
+from zerodce_core.batch import collect_inputs
+from zerodce_core.bundled import resource_path, sample_photo_path
+from zerodce_core.device import available_devices, describe_device
+from zerodce_core.errors import NoBundledModelError
+from zerodce_core.imageio import is_image_file
+
+from . import document as doc_jobs
+from .about import AboutDialog
+from .batch_panel import BatchPanel
+from .compare_view import CompareView, ViewMode
+from .document import Document, ExportOptions, Prepared
+from .errors import describe_error
+from .export_dialog import ExportDialog
+from .images import image_filter, qimage_to_array, to_display_qimage
+from .message_bar import MessageBar
+from .model_selector import CHECKPOINT_FILTER, ModelSelector
+from .settings import Settings
+from .strength_control import StrengthControl
+from .training_dialog import TrainingDialog
+from .workers import JobSlot
+
+APP_TITLE = "Zero-DCE Enhancer"
+STRENGTH_NUDGE = 0.5
+
+
+def _build_engine(job: object, spec: str, device: str, mode: str) -> Engine:
+    return Engine(spec or None, device=device, mode=mode)
+
+
+class MainWindow(QMainWindow):
+    """The enhancer window; `document_shown` and `render_shown` mark finished updates."""
+
+    document_shown = Signal()
+    render_shown = Signal()
+    engine_changed = Signal()
+
+    def __init__(self, settings: Settings, model: str | None = None) -> None:
+        super().__init__()
+        self.settings = settings
+        self.engine: Engine | None = None
+        self.document: Document | None = None
+        self._model_spec = settings.model if model is None else model
+        self._pending_source: Path | Document | object | None = None
+        self._remember_source = False
+        self._preview_strength = 0.0
+        self._timing = ""
+        self._training: TrainingDialog | None = None
+        self.document_slot = JobSlot(self)
+        self.render_slot = JobSlot(self)
+        self.model_slot = JobSlot(self)
+        self.export_slot = JobSlot(self)
+        self._preview_timer = QTimer(self, singleShot=True, interval=0)
+        self._preview_timer.timeout.connect(self._render_preview)
+
+        self.setWindowTitle(APP_TITLE)
+        self.setWindowIcon(QIcon(str(resource_path("icons/zerodce.svg"))))
+        self.setAcceptDrops(True)
+        self._build_central()
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbars()
+        self._build_status_bar()
+        self._build_batch_dock()
+        self._restore_settings()
+        for slot in (self.document_slot, self.model_slot, self.export_slot):
+            slot.busy_changed.connect(self._update_busy)
+        self.load_model(self._model_spec)
+
+    # -- construction ----------------------------------------------------------------------
+
+    def _build_central(self) -> None:
+        self.message_bar = MessageBar()
+        self.compare = CompareView()
+        self.compare.zoom_changed.connect(self._update_zoom_label)
+        self.compare.mode_changed.connect(self._on_mode_changed)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.message_bar)
+        layout.addWidget(self.compare, 1)
+        self.setCentralWidget(central)
+
+    def _action(self, text: str, slot: object, shortcut: str | QKeySequence.StandardKey
+                | list | None = None, tip: str = "", checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        if isinstance(shortcut, list):
+            action.setShortcuts(shortcut)
+        elif shortcut is not None:
+            action.setShortcut(shortcut)
+        if tip:
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+        action.setCheckable(checkable)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        a = self._action
+        self.open_action = a("&Open\u2026", self.choose_files, QKeySequence.StandardKey.Open,
+                             "Open a photo")
+        self.paste_action = a("&Paste photo", self.paste, QKeySequence.StandardKey.Paste,
+                              "Open the image or file on the clipboard")
+        self.sample_action = a("Open &sample photo", self.open_sample, None,
+                               "Show the bundled dark sample photo")
+        self.save_action = a("&Save", self.save, QKeySequence.StandardKey.Save,
+                             "Save the enhanced photo next to the original with the export "
+                             "options")
+        self.export_action = a("&Export\u2026", self.export_as, "Ctrl+Shift+S",
+                               "Choose where and how to write the enhanced photo")
+        self.quit_action = a("&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        self.view_group = QActionGroup(self)
+        self.view_actions: dict[ViewMode, QAction] = {}
+        for mode, text, key, tip in (
+            (ViewMode.SPLIT, "&Split view", "1", "Before and after in one image with a "
+             "draggable divider"),
+            (ViewMode.SIDE_BY_SIDE, "Side &by side", "2", "Before and after next to each other"),
+            (ViewMode.SINGLE, "&Enhanced only", "3", "Only the enhanced photo (hold Space for "
+             "the original)"),
+        ):
+            action = a(text, lambda _=False, m=mode: self.compare.set_mode(m), key, tip, True)
+            self.view_group.addAction(action)
+            self.view_actions[mode] = action
+        self.original_action = a("Show &original", self.compare.set_show_original, "\\",
+                                 "Toggle the original photo (or hold Space)", True)
+        self.fit_action = a("Zoom to &fit", self.compare.zoom_fit, "Ctrl+0")
+        self.actual_action = a("&Actual pixels (100%)", self.compare.zoom_actual, "Ctrl+1")
+        self.zoom_in_action = a("Zoom &in", self.compare.zoom_in,
+                                [QKeySequence(QKeySequence.StandardKey.ZoomIn),
+                                 QKeySequence("Ctrl+=")])
+        self.zoom_out_action = a("Zoom o&ut", self.compare.zoom_out,
+                                 QKeySequence.StandardKey.ZoomOut)
+
+        self.stronger_action = a("&Stronger", lambda: self.strength.step(STRENGTH_NUDGE), "]",
+                                 "Apply half an iteration more")
+        self.weaker_action = a("&Weaker", lambda: self.strength.step(-STRENGTH_NUDGE), "[",
+                               "Apply half an iteration less")
+        self.full_strength_action = a("&Full strength", self._full_strength, "Ctrl+]",
+                                      "All the model's iterations")
+        self.quality_group = QActionGroup(self)
+        self.quality_actions: dict[str, QAction] = {}
+        for mode, text, tip in (
+            ("fast", "&Fast quality", "Estimate curves on a 512 px copy: about a second"),
+            ("full", "F&ull quality", "Estimate curves on every pixel: slower, finest detail"),
+        ):
+            action = a(text, lambda _=False, m=mode: self.set_quality(m), None, tip, True)
+            self.quality_group.addAction(action)
+            self.quality_actions[mode] = action
+
+        self.load_model_action = a("&Load model\u2026", self.choose_model, "Ctrl+L",
+                                   "Load a .safetensors or .pth Zero-DCE checkpoint")
+        self.default_model_action = a("Use &default model", lambda: self.load_model(""))
+        self.train_action = a("&Train custom model\u2026", self.show_training, "Ctrl+T")
+        self.about_action = a("&About", self.show_about, QKeySequence.StandardKey.HelpContents)
+
+    def _build_menus(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        file_menu.addActions([self.open_action, self.paste_action])
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addAction(self.sample_action)
+        file_menu.addSeparator()
+        file_menu.addActions([self.save_action, self.export_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+
+        view_menu = menu.addMenu("&View")
+        view_menu.addActions(list(self.view_actions.values()))
+        view_menu.addAction(self.original_action)
+        view_menu.addSeparator()
+        view_menu.addActions([self.fit_action, self.actual_action, self.zoom_in_action,
+                              self.zoom_out_action])
+        self.view_menu = view_menu
+
+        enhance_menu = menu.addMenu("&Enhance")
+        enhance_menu.addActions([self.stronger_action, self.weaker_action,
+                                 self.full_strength_action])
+        enhance_menu.addSeparator()
+        enhance_menu.addActions(list(self.quality_actions.values()))
+
+        model_menu = menu.addMenu("&Model")
+        model_menu.addActions([self.load_model_action, self.default_model_action])
+        self.device_menu = model_menu.addMenu("&Device")
+        model_menu.addSeparator()
+        model_menu.addAction(self.train_action)
+
+        help_menu = menu.addMenu("&Help")
+        help_menu.addActions([self.sample_action, self.about_action])
+
+    def _build_toolbars(self) -> None:
+        files = QToolBar("File")
+        files.setObjectName("file_toolbar")
+        files.addActions([self.open_action, self.save_action, self.export_action])
+        files.addSeparator()
+        files.addActions(list(self.view_actions.values()))
+        hold = QToolButton()
+        hold.setText("Hold: original")
+        hold.setToolTip("Press and hold to see the original photo (or hold Space)")
+        hold.pressed.connect(lambda: self.compare.set_show_original(True))
+        hold.released.connect(lambda: self.compare.set_show_original(self.original_action
+                                                                    .isChecked()))
+        self.hold_button = hold
+        files.addWidget(hold)
+        files.addSeparator()
+        files.addActions([self.fit_action, self.actual_action, self.zoom_in_action,
+                          self.zoom_out_action])
+        self.addToolBar(files)
+        self.addToolBarBreak()
+
+        controls = QToolBar("Enhancement")
+        controls.setObjectName("enhance_toolbar")
+        self.strength = StrengthControl()
+        self.strength.previewed.connect(self._schedule_preview)
+        self.strength.committed.connect(self._commit_strength)
+        controls.addWidget(self.strength)
+        controls.addSeparator()
+        self.quality_combo = QComboBox()
+        self.quality_combo.addItem("Fast", "fast")
+        self.quality_combo.addItem("Full", "full")
+        self.quality_combo.setToolTip("Quality: fast estimates curves on a 512 px copy, "
+                                      "full on every pixel")
+        self.quality_combo.activated.connect(
+            lambda i: self.set_quality(self.quality_combo.itemData(i)))
+        controls.addWidget(QLabel(" Quality: "))
+        controls.addWidget(self.quality_combo)
+        self.device_combo = QComboBox()
+        self.device_combo.setToolTip("Where the network runs")
+        self.device_combo.activated.connect(
+            lambda i: self.set_device(self.device_combo.itemData(i)))
+        controls.addWidget(QLabel(" Device: "))
+        controls.addWidget(self.device_combo)
+        self.model_selector = ModelSelector()
+        self.model_selector.chosen.connect(self.load_model)
+        self.model_selector.load_requested.connect(self.choose_model)
+        controls.addWidget(QLabel(" Model: "))
+        controls.addWidget(self.model_selector)
+        self.addToolBar(controls)
+
+        devices = ["auto", *available_devices()]
+        self.device_group = QActionGroup(self)
+        for name in devices:
+            self.device_combo.addItem(name, name)
+            action = self.device_menu.addAction(name)
+            action.setCheckable(True)
+            action.setData(name)
+            action.triggered.connect(lambda _=False, d=name: self.set_device(d))
+            self.device_group.addAction(action)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(160)
+        self.progress.setTextVisible(False)
+        self.cancel_button = QToolButton()
+        self.cancel_button.setText("Cancel")
+        self.cancel_button.clicked.connect(self.cancel_work)
+        self.image_label = QLabel()
+        self.device_label = QLabel()
+        self.timing_label = QLabel()
+        self.zoom_label = QLabel()
+        for widget in (self.progress, self.cancel_button):
+            bar.addPermanentWidget(widget)
+            widget.hide()
+        for label in (self.image_label, self.device_label, self.timing_label, self.zoom_label):
+            bar.addPermanentWidget(label)
+
+    def _build_batch_dock(self) -> None:
+        self.batch = BatchPanel(self.settings, lambda: self.engine, self.strength.value)
+        self.batch.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        dock = QDockWidget("Batch queue", self)
+        dock.setObjectName("batch_dock")
+        dock.setWidget(self.batch)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        dock.hide()
+        self.batch_dock = dock
+        toggle = dock.toggleViewAction()
+        toggle.setShortcut("Ctrl+B")
+        toggle.setText("&Batch queue")
+        self.view_menu.addSeparator()
+        self.view_menu.addAction(toggle)
+
+    def _restore_settings(self) -> None:
+        s = self.settings
+        if not s.window_geometry.isEmpty():
+            self.restoreGeometry(s.window_geometry)
+        else:
+            self.resize(1400, 900)
+        if not s.window_state.isEmpty():
+            self.restoreState(s.window_state)
+        self.compare.set_mode(s.view_mode)
+        self.view_actions[self.compare.mode].setChecked(True)
+        self.strength.set_value(s.strength)
+        self._sync_quality(s.mode)
+        device = s.device if s.device in ["auto", *available_devices()] else "auto"
+        self._sync_device(device)
+        self.model_selector.set_models(s.recent_models, self._model_spec)
+
+    # -- opening ---------------------------------------------------------------------------
+
+    def choose_files(self) -> None:
+        names, _ = QFileDialog.getOpenFileNames(self, "Open photos", self.settings.last_open_dir,
+                                                image_filter())
+        if names:
+            self.open_paths([Path(n) for n in names])
+
+    def open_paths(self, paths: Iterable[str | Path]) -> None:
+        """Open one photo; several files or any folder also fill the batch queue."""
+        paths = [Path(p) for p in paths]
+        if not paths:
+            return
+        if len(paths) > 1 or any(p.is_dir() for p in paths):
+            self.batch.add_paths(paths)
+            self.batch_dock.show()
+            first = next((src for src, _ in collect_inputs(paths, self.batch.recursive())
+                          if is_image_file(src)), None)
+            if first is not None:
+                self.open_file(first)
+        else:
+            self.open_file(paths[0])
+
+    def open_file(self, path: str | Path) -> None:
+        path = Path(path)
+        self.settings.last_open_dir = str(path.parent)
+        self._start_document(path)
+
+    def open_sample(self) -> None:
+        self._start_document(sample_photo_path(), remember=False)
+
+    def paste(self) -> None:
+        """Open what the clipboard holds: image data, copied files, or a path as text."""
+        data = QApplication.clipboard().mimeData()
+        if data is None:
+            return
+        if data.hasImage():
+            image = QApplication.clipboard().image()
+            if not image.isNull():
+                self._start_document(doc_jobs.pasted_image(qimage_to_array(image)))
+                return
+        if data.hasUrls():
+            files = [Path(u.toLocalFile()) for u in data.urls() if u.isLocalFile()]
+            if files:
+                self.open_paths(files)
+                return
+        text = data.text().strip().strip('"')
+        if text and Path(text).exists():
+            self.open_paths([Path(text)])
+        else:
+            self.message_bar.show_message("The clipboard holds no image or image file.",
+                                          "info")
+
+    def _start_document(self, source: Path | Document | object, remember: bool = True) -> None:
+        """Read (a path), estimate and render on a worker; a newer call cancels this one."""
+        self.render_slot.cancel()
+        self._pending_source = source
+        self._remember_source = remember and isinstance(source, Path)
+        self.document_slot.start(
+            doc_jobs.prepare, self.engine, source, self.quality(), self.strength.value(),
+            self._preview_side(),
+            on_success=self._document_ready, on_failure=self._document_failed,
+            on_progress=lambda text: self.statusBar().showMessage(text),
+            on_tick=self._show_progress)
+
+    def _document_ready(self, prepared: Prepared) -> None:
+        document = prepared.document
+        new_photo = self.document is None or document.decoded is not self.document.decoded
+        self.document = document
+        self._pending_source = None
+        after = QPixmap.fromImage(prepared.after)
+        if new_photo:
+            self.compare.set_images(QPixmap.fromImage(document.before), after,
+                                    QSize(*document.decoded.size))
+            if self._remember_source and document.path is not None:
+                self.settings.add_recent("recent_files", str(document.path))
+        else:
+            self.compare.set_after(after)
+        self.setWindowTitle(f"{document.name} \u2014 {APP_TITLE}")
+        self.image_label.setText(document.describe())
+        if document.maps is not None:
+            self._timing = f"curves {document.maps.seconds:.2f} s"
+            self.timing_label.setText(self._timing)
+        self.statusBar().clearMessage()
+        if self.message_bar.level == "error":
+            self.message_bar.dismiss()
+        self.document_shown.emit()
+
+    def _document_failed(self, exc: BaseException) -> None:
+        self._pending_source = None
+        self.statusBar().clearMessage()
+        self.message_bar.show_message(f"Could not open the photo. {describe_error(exc)}")
+
+    # -- strength --------------------------------------------------------------------------
+
+    def _schedule_preview(self, strength: float) -> None:
+        """Coalesce slider moves: render the newest value once the event queue is idle."""
+        self._preview_strength = strength
+        self._preview_timer.start()
+
+    def _render_preview(self) -> None:
+        """Re-render the screen-sized maps on the GUI thread: milliseconds, no network."""
+        document = self.document
+        if self.engine is None or document is None or document.preview is None:
+            return
+        started = time.perf_counter()
+        pixels = self.engine.render(document.preview, self._preview_strength)
+        self.compare.set_after(QPixmap.fromImage(to_display_qimage(pixels)))
+        elapsed = (time.perf_counter() - started) * 1000
+        self.timing_label.setText(f"{self._timing} \u00b7 preview {elapsed:.0f} ms")
+
+    def _commit_strength(self, strength: float) -> None:
+        """A final value: show the preview now, then the full resolution when it is ready."""
+        self.settings.strength = strength
+        document = self.document
+        if self.engine is None or document is None or document.maps is None:
+            return
+        self._preview_strength = strength
+        self._render_preview()
+        if document.preview is document.maps:  # small photo: the preview is full size
+            self.render_shown.emit()
+            return
+        started = time.perf_counter()
+
+        def shown(image: object) -> None:
+            self.compare.set_after(QPixmap.fromImage(image))
+            elapsed = time.perf_counter() - started
+            self.timing_label.setText(f"{self._timing} \u00b7 render {elapsed:.2f} s")
+            self.render_shown.emit()
+
+        self.render_slot.start(doc_jobs.render, self.engine, document.maps, strength,
+                               on_success=shown, on_failure=self._show_error)
+
+    def _full_strength(self) -> None:
+        self.strength.step(self.strength.maximum())
+
+    # -- model, device, quality ------------------------------------------------------------
+
+    def quality(self) -> str:
+        return self.quality_combo.currentData()
+
+    def set_quality(self, mode: str) -> None:
+        self._sync_quality(mode)
+        if mode != self.settings.mode:
+            self.settings.mode = mode
+            self._reestimate()
+
+    def _sync_quality(self, mode: str) -> None:
+        self.quality_combo.setCurrentIndex(max(self.quality_combo.findData(mode), 0))
+        self.quality_actions[self.quality()].setChecked(True)
+
+    def set_device(self, device: str) -> None:
+        self._sync_device(device)
+        if device != self.settings.device:
+            self.settings.device = device
+            self.load_model(self._model_spec)
+
+    def _sync_device(self, device: str) -> None:
+        self.device_combo.setCurrentIndex(max(self.device_combo.findData(device), 0))
+        for action in self.device_group.actions():
+            action.setChecked(action.data() == device)
+
+    def choose_model(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Load model", self.settings.last_model_dir,
+                                              CHECKPOINT_FILTER)
+        if name:
+            self.settings.last_model_dir = str(Path(name).parent)
+            self.load_model(name)
+
+    def load_model(self, spec: str) -> None:
+        """Load a model ("" = bundled default) on a worker; the current one stays until then."""
+        self.statusBar().showMessage(f"Loading {Path(spec).name if spec else 'default model'}"
+                                     "\u2026")
+        self.model_slot.start(_build_engine, spec, self.device_combo.currentData(),
+                              self.quality(),
+                              on_success=lambda engine: self._model_ready(spec, engine),
+                              on_failure=lambda exc: self._model_failed(spec, exc))
+
+    def _model_ready(self, spec: str, engine: Engine) -> None:
+        self.engine = engine
+        self._model_spec = spec
+        self.settings.model = spec
+        if spec:
+            self.settings.add_recent("recent_models", spec)
+        self.model_selector.set_models(self.settings.recent_models, spec)
+        self.strength.set_maximum(engine.iterations)
+        if self.settings.strength > engine.iterations or not self.document:
+            self.strength.set_value(min(self.settings.strength, engine.iterations))
+        self.device_label.setText(describe_device(engine.device))
+        self.statusBar().showMessage(f"Model ready: {engine.info.arch}, "
+                                     f"{engine.iterations} iterations", 4000)
+        if self.message_bar.level == "error":
+            self.message_bar.dismiss()
+        self._reestimate()
+        self.engine_changed.emit()
+
+    def _model_failed(self, spec: str, exc: BaseException) -> None:
+        self.statusBar().clearMessage()
+        self.model_selector.set_models(self.settings.recent_models,
+                                       self._model_spec if self.engine else spec)
+        if isinstance(exc, NoBundledModelError):
+            text = ("No default model is bundled with this installation. Load a Zero-DCE "
+                    "checkpoint (.safetensors or .pth) to enhance photos.")
+        else:
+            text = f"Could not load the model. {describe_error(exc)}"
+        self.message_bar.show_message(text, "error", "Load model\u2026", self.choose_model)
+
+    def _reestimate(self) -> None:
+        """New engine or quality: estimate again for whatever is open or being opened."""
+        source = self._pending_source if self.document_slot.busy else self.document
+        if source is not None:
+            self._start_document(source, remember=False)
+
+    # -- saving ----------------------------------------------------------------------------
+
+    def export_options(self) -> ExportOptions:
+        s = self.settings
+        return ExportOptions(format=None if s.export_format == "keep" else s.export_format,
+                             quality=s.export_quality, bit_depth=s.export_bit_depth or None,
+                             keep_metadata=s.export_metadata, suffix=s.export_suffix)
+
+    def _store_export_options(self, options: ExportOptions) -> None:
+        s = self.settings
+        s.export_format = options.format or "keep"
+        s.export_quality = options.quality
+        s.export_bit_depth = options.bit_depth or 0
+        s.export_metadata = options.keep_metadata
+
+    def _suggested_path(self) -> Path:
+        folder = self.settings.last_export_dir
+        document = self.document
+        assert document is not None
+        if document.path is None and not folder:
+            folder = str(Path.home())
+        return doc_jobs.suggested_path(document, Path(folder) if folder else None,
+                                       self.export_options())
+
+    def _can_export(self) -> bool:
+        if self.document is None or self.document.maps is None or self.engine is None:
+            self.message_bar.show_message("Open a photo (and load a model) before saving.",
+                                          "info")
+            return False
+        return True
+
+    def save(self) -> None:
+        """Write with the remembered options to the suggested name, asking before replacing."""
+        if self._can_export():
+            self._export_to(self._suggested_path(), self.export_options())
+
+    def export_as(self) -> None:
+        if not self._can_export():
+            return
+        dialog = ExportDialog(self._suggested_path(), self.export_options(), self)
+        if dialog.exec() == ExportDialog.DialogCode.Accepted:
+            options = dialog.options()
+            self._store_export_options(options)
+            self._export_to(dialog.target(), options)
+
+    def _export_to(self, target: Path, options: ExportOptions) -> None:
+        document = self.document
+        assert document is not None and self.engine is not None
+        if document.path is not None and target.resolve() == document.path.resolve():
+            self.message_bar.show_message(
+                f"{target} is the original photo; choose another name. Originals are never "
+                "overwritten.")
+            return
+        if target.exists() and not self.confirm_overwrite(target):
+            return
+        self.statusBar().showMessage(f"Exporting {target.name}\u2026")
+        self.export_slot.start(doc_jobs.export, self.engine, document, self.strength.value(),
+                               target, options, on_success=self._exported,
+                               on_failure=self._show_error)
+
+    def confirm_overwrite(self, target: Path) -> bool:
+        answer = QMessageBox.question(
+            self, "Replace file?", f"{target.name} already exists in {target.parent}.\n"
+            "Do you want to replace it?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _exported(self, path: Path) -> None:
+        self.settings.last_export_dir = str(path.parent)
+        self.statusBar().showMessage(f"Saved {path}", 8000)
+        self.message_bar.show_message(
+            f"Saved {path.name}", "info", "Open folder",
+            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent))))
+
+    # -- other windows ---------------------------------------------------------------------
+
+    def show_about(self) -> None:
+        AboutDialog(self.engine, self).exec()
+
+    def show_training(self) -> None:
+        if self._training is None:
+            self._training = TrainingDialog(self.settings, self)
+            self._training.use_model.connect(self.load_model)
+        self._training.show()
+        self._training.raise_()
+
+    # -- status ----------------------------------------------------------------------------
+
+    def _show_error(self, exc: BaseException) -> None:
+        self.statusBar().clearMessage()
+        self.message_bar.show_message(describe_error(exc))
+
+    def _show_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+
+    def _update_busy(self) -> None:
+        busy = any(s.busy for s in (self.document_slot, self.model_slot, self.export_slot))
+        self.progress.setRange(0, 0)  # busy indicator until the first tick
+        self.progress.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+        if not busy:
+            self.statusBar().clearMessage()
+
+    def cancel_work(self) -> None:
+        for slot in (self.document_slot, self.model_slot, self.export_slot, self.render_slot):
+            slot.cancel()
+        self.statusBar().showMessage("Cancelled", 3000)
+
+    def _update_zoom_label(self, scale: float) -> None:
+        self.zoom_label.setText(f"{scale * 100:.0f}%")
+
+    def _on_mode_changed(self, mode: str) -> None:
+        self.view_actions[ViewMode(mode)].setChecked(True)
+        self.settings.view_mode = mode
+
+    def _fill_recent_menu(self) -> None:
+        menu = self.recent_menu
+        menu.clear()
+        recent = self.settings.recent_files
+        for entry in recent:
+            action = menu.addAction(entry)
+            action.triggered.connect(lambda _=False, p=entry: self.open_file(p))
+        if not recent:
+            menu.addAction("No recent photos").setEnabled(False)
+        menu.addSeparator()
+        menu.addAction("Clear list", lambda: setattr(self.settings, "recent_files", []))
+
+    def _preview_side(self) -> int:
+        screen = self.screen() or QApplication.primaryScreen()
+        size = screen.size() * screen.devicePixelRatio()
+        return max(size.width(), size.height(), 1024)
+
+    # -- events ----------------------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.open_paths(paths)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        """Holding Space shows the original for as long as it is held."""
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self.compare.set_show_original(True)
+        else:
+            super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self.compare.set_show_original(self.original_action.isChecked())
+        else:
+            super().keyReleaseEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if self.batch.is_running() and not self._confirm_close_batch():
+            event.ignore()
+            return
+        self.batch.stop()
+        if self._training is not None:
+            self._training.stop()
+        self.cancel_work()
+        s = self.settings
+        s.window_geometry = self.saveGeometry()
+        s.window_state = self.saveState()
+        s.strength = self.strength.value()
+        s.sync()
+        super().closeEvent(event)
+
+    def _confirm_close_batch(self) -> bool:
+        answer = QMessageBox.question(
+            self, "Stop the batch?", "A batch is still running. Stop it and quit? Files "
+            "already written are kept.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes

@@ -1,0 +1,97 @@
+"""The batch queue: per-item states, files on disk, failures that don't stop it, cancel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .conftest import write_photo
+
+
+def make_folder(root: Path, good: int, corrupt: int = 0) -> Path:
+    folder = root / "inputs"
+    folder.mkdir()
+    for i in range(good):
+        write_photo(folder / f"photo{i}.png", seed=i)
+    for i in range(corrupt):
+        (folder / f"zbroken{i}.jpg").write_bytes(b"\xff\xd8\xff not really a jpeg")
+    return folder
+
+
+def configure(panel, out_dir: Path) -> None:
+    panel.out_dir.setText(str(out_dir))
+    panel.suffix.setText("_lit")
+
+
+def test_a_corrupt_file_fails_alone(qtbot, window, tmp_path):
+    panel = window.batch
+    panel.add_paths([make_folder(tmp_path, good=3, corrupt=1)])
+    configure(panel, tmp_path / "out")
+    with qtbot.waitSignal(panel.run_finished, timeout=20000) as finished:
+        panel.start()
+    assert finished.args[0]["done"] == 3 and finished.args[0]["failed"] == 1
+    states = panel.states()
+    assert [s[1] for s in states] == ["done", "done", "done", "failed"]
+    assert "corrupt" in states[3][2] or "not an image" in states[3][2]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "photo0_lit.png", "photo1_lit.png", "photo2_lit.png"]
+    assert "3 done, 1 failed" in panel.eta_label.text()
+    assert panel.retry_button.isEnabled()
+
+    with qtbot.waitSignal(panel.run_finished, timeout=20000) as retried:
+        panel.retry_failed()
+    assert retried.args[0] == {"queued": 0, "running": 0, "done": 0, "failed": 1, "skipped": 0}
+
+    with qtbot.waitSignal(panel.run_finished, timeout=20000) as again:
+        panel.start()
+    assert again.args[0]["skipped"] == 3  # outputs exist: never silently overwritten
+
+
+def test_cancel_stops_between_files(qtbot, window, tmp_path):
+    panel = window.batch
+    panel.add_paths([make_folder(tmp_path, good=5)])
+    configure(panel, tmp_path / "out")
+    panel.item_finished.connect(lambda row, status: panel.cancel())
+    with qtbot.waitSignal(panel.run_finished, timeout=20000) as finished:
+        panel.start()
+    counts = finished.args[0]
+    # The worker may have begun the next photo before the GUI saw the first one finish.
+    assert counts["done"] in (1, 2) and counts["queued"] == 5 - counts["done"]
+    assert len(list((tmp_path / "out").iterdir())) == counts["done"]
+    assert "cancelled" in panel.eta_label.text()
+    assert panel.start_button.isEnabled()
+
+
+def test_pause_holds_the_queue_until_resumed(qtbot, window, tmp_path):
+    panel = window.batch
+    panel.add_paths([make_folder(tmp_path, good=3)])
+    configure(panel, tmp_path / "out")
+    seen = []
+
+    def first_done(row, status):
+        seen.append(row)
+        if len(seen) == 1:
+            panel.toggle_pause()
+
+    panel.item_finished.connect(first_done)
+    panel.start()
+    qtbot.waitUntil(lambda: panel.slot.current is not None and panel.slot.current.is_paused
+                    and seen, timeout=20000)
+    assert [s[1] for s in panel.states()] == ["done", "queued", "queued"]
+    assert panel.pause_button.text() == "Resume"
+    with qtbot.waitSignal(panel.run_finished, timeout=20000):
+        panel.toggle_pause()
+    assert [s[1] for s in panel.states()] == ["done", "done", "done"]
+
+
+def test_queue_editing(qtbot, window, tmp_path):
+    panel = window.batch
+    folder = make_folder(tmp_path, good=3)
+    assert panel.add_paths([folder]) == 3
+    assert panel.add_paths([folder / "photo1.png"]) == 0  # no duplicates
+    panel.tree.topLevelItem(2).setSelected(True)
+    panel.up_button.click()
+    assert [s[0] for s in panel.states()] == ["photo0.png", "photo2.png", "photo1.png"]
+    panel.remove_button.click()
+    assert [s[0] for s in panel.states()] == ["photo0.png", "photo1.png"]
+    panel.clear_button.click()
+    assert panel.states() == []

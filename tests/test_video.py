@@ -1,0 +1,176 @@
+import dataclasses
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from tests.conftest import brightening_model
+from zerodce_core.batch import BatchOptions, Status, plan_batch, run_batch
+from zerodce_core.engine import Engine
+from zerodce_core.video import (
+    CurveSmoother,
+    FrameEnhancer,
+    VideoError,
+    VideoOptions,
+    enhance_video,
+    flicker,
+    open_video,
+    read_frame,
+)
+
+
+def make_clip(path: Path, frames: int = 8, size=(64, 48), fps: int = 8, audio: str = "aac",
+              rotation: int = 0, level: int = 30, step: int = 0) -> Path:
+    """A dark noisy clip (frame i at brightness level + i * step) with a sine-wave track."""
+    video_codec = "libvpx-vp9" if path.suffix == ".webm" else "libx264"
+    rng = np.random.default_rng(level)
+    with av.open(str(path), "w") as out:
+        video = out.add_stream(video_codec, rate=fps)
+        video.width, video.height, video.pix_fmt = size[0], size[1], "yuv420p"
+        if rotation:
+            video.set_display_rotation(rotation)
+        sound = out.add_stream(audio, rate=48000)
+        sound.layout = "mono"
+        for i in range(frames):
+            pixels = rng.normal(level + i * step, 4, (size[1], size[0], 3))
+            pixels = pixels.clip(0, 245).astype(np.uint8)
+            pixels[:, : size[0] // 2, 0] += 10  # some colour, to catch channel mix-ups
+            frame = av.VideoFrame.from_ndarray(pixels, format="rgb24")
+            frame.pts, frame.time_base = i, Fraction(1, fps)
+            out.mux(video.encode(frame))
+        out.mux(video.encode(None))
+        t = np.arange(48000 * frames // fps) / 48000
+        wave = av.AudioFrame.from_ndarray((0.2 * np.sin(2 * np.pi * 440 * t))[None].astype(
+            np.float32), format="flt", layout="mono")
+        wave.sample_rate, wave.pts = 48000, 0
+        out.mux(sound.encode(wave))
+        out.mux(sound.encode(None))
+    return path
+
+
+def audio_payload(path: Path) -> list[bytes]:
+    with av.open(str(path)) as container:
+        return [bytes(p) for p in container.demux(container.streams.audio[0]) if p.size]
+
+
+@pytest.fixture
+def engine(model_file):
+    return Engine(model_file, device="cpu")
+
+
+@pytest.mark.parametrize("name, audio", [("clip.mp4", "aac"), ("clip.webm", "libopus")])
+def test_round_trip_keeps_frames_size_and_audio(engine, tmp_path, name, audio):
+    source = make_clip(tmp_path / name, audio=audio)
+    target = tmp_path / f"out{source.suffix}"
+    steps = list(enhance_video(engine, source, target, VideoOptions(crf=10)))
+    assert [s.frame for s in steps] == list(range(1, 9)) and steps[-1].eta == 0
+    info = open_video(target)
+    assert (info.frames, info.size, info.has_audio) == (8, (64, 48), True)
+    assert audio_payload(target) == audio_payload(source)  # remuxed, not re-encoded
+    assert read_frame(target, 3).mean() > read_frame(source, 3).mean() + 40
+
+
+def test_strength_zero_keeps_colours_and_rotation(engine, tmp_path):
+    source = make_clip(tmp_path / "turned.mov", rotation=90)
+    target = tmp_path / "out.mov"
+    list(enhance_video(engine, source, target, VideoOptions(crf=0), strength=0))
+    assert open_video(target).rotation == open_video(source).rotation == 90
+    before, after = read_frame(source, 4), read_frame(target, 4)
+    assert before.shape == after.shape == (64, 48, 3)
+    assert np.abs(before.mean((0, 1)) - after.mean((0, 1))).max() < 1.5
+
+
+def test_chosen_codec_and_frame_rate(engine, tmp_path):
+    source = make_clip(tmp_path / "clip.mkv")
+    target = tmp_path / "out.mkv"
+    list(enhance_video(engine, source, target, VideoOptions(codec="libx265", fps=16)))
+    info = open_video(target)
+    assert (info.codec, info.fps, info.frames) == ("hevc", 16.0, 16)
+    with pytest.raises(VideoError, match="no 'nonsense' encoder"):
+        list(enhance_video(engine, source, tmp_path / "bad.mkv", VideoOptions(codec="nonsense")))
+    assert not (tmp_path / "bad.mkv").exists()
+
+
+def test_smoothing_stops_curve_pumping_and_resets_at_cuts():
+    model = brightening_model()
+    with torch.no_grad():
+        model.e_conv7.weight.mul_(30)  # curves that react to noise, as trained ones do
+    engine = Engine(model, device="cpu")
+    rng = np.random.default_rng(1)
+    scene = rng.uniform(5, 60, (1, 1, 3)) * np.linspace(0.3, 1, 64)[None, :, None]
+    frames = [(scene + rng.normal(0, 6, (48, 64, 3))).clip(0, 255).astype(np.uint8)
+              for _ in range(12)]
+    reference = frames[0]
+
+    def pumping(seconds: float) -> list[float]:
+        """Brightness each frame's curves give one fixed frame: what the curves alone add."""
+        enhancer = FrameEnhancer(engine, CurveSmoother.for_rate(24, seconds))
+        return [float(engine.render(dataclasses.replace(enhancer.curves(f), rgb=reference))
+                      .mean()) for f in frames]
+
+    single, smooth = pumping(0), pumping(0.5)
+    assert flicker(smooth[4:]) * 5 < flicker(single[4:])
+    assert abs(np.mean(smooth[4:]) - np.mean(single[4:])) < 1  # same average brightness
+
+    smoother = CurveSmoother(0.1)
+    maps = np.zeros((3, 4, 4), np.float32)
+    smoother(maps, frames[0])
+    assert smoother(maps + 1, frames[1]).max() == pytest.approx(0.1)  # averaged
+    assert smoother(maps + 1, np.full_like(frames[0], 200)).max() == 1  # cut: restarted
+
+
+def test_closing_mid_video_leaves_no_output(engine, tmp_path):
+    source = make_clip(tmp_path / "clip.mp4")
+    target = tmp_path / "out" / "clip_enhanced.mp4"
+    options = BatchOptions(out_dir=tmp_path / "out")
+    items = plan_batch([source], options)
+    batch = run_batch(engine, items, options)
+    for item in batch:
+        if item.frame == 3:
+            assert item.frames == 8 and item.eta is not None
+            break
+    batch.close()
+    assert list(target.parent.iterdir()) == []
+
+
+def test_batch_mixes_photos_and_videos(engine, tmp_path, dark_image):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    make_clip(folder / "a.MP4")
+    (folder / "broken.avi").write_bytes(b"RIFF not a video")
+    Image.fromarray(dark_image).save(folder / "b.png")
+    options = BatchOptions(out_dir=tmp_path / "out", format="jpeg", denoise=0.5)
+    items = plan_batch([folder], options)
+    list(run_batch(engine, items, options))
+    assert {i.target.name: i.status for i in items} == {
+        "a_enhanced.mp4": Status.DONE, "b_enhanced.jpg": Status.DONE,
+        "broken_enhanced.avi": Status.FAILED}
+    assert "can't open the video" in items[2].reason
+    assert open_video(tmp_path / "out" / "a_enhanced.mp4").frames == 8
+
+
+def test_read_frame_finds_each_frame(tmp_path):
+    clip = make_clip(tmp_path / "ramp.mp4", frames=12, step=15, fps=24)
+    info = open_video(clip)
+    assert (info.frames, info.fps, info.duration, info.codec) == (12, 24.0, 0.5, "h264")
+    levels = [read_frame(clip, i).mean() for i in (0, 5, 11, 99)]
+    assert levels[:3] == pytest.approx([31.7, 106.7, 196.7], abs=4)  # 30 + 15 i + red stripe
+    assert levels[3] == levels[2]  # past the end: the last frame
+    with pytest.raises(VideoError, match="no video stream"):
+        open_video(_audio_only(tmp_path / "sound.m4a"))
+
+
+def _audio_only(path: Path) -> Path:
+    with av.open(str(path), "w") as out:
+        sound = out.add_stream("aac", rate=48000)
+        sound.layout = "mono"
+        wave = av.AudioFrame.from_ndarray(np.zeros((1, 4800), np.float32), format="flt",
+                                          layout="mono")
+        wave.sample_rate, wave.pts = 48000, 0
+        out.mux(sound.encode(wave))
+        out.mux(sound.encode(None))
+    return path
