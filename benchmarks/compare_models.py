@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from PIL import Image, ImageOps
 
 from zerodce_core.checkpoint import load_checkpoint
-from zerodce_core.curves import apply_curves
+from zerodce_core.curves import apply_curves, apply_curves_
 from zerodce_core.data import IMAGE_SUFFIXES
 from zerodce_core.losses import DEFAULT_EXPOSURE_LEVEL, color_constancy, exposure_control
 from zerodce_core.model import CurveNet
@@ -33,10 +33,13 @@ METRICS = ("brightness", "exposure loss", "colour error", "noise sigma", "clippe
 CLIP_LEVEL = 254 / 255
 
 
-def enhance(model: CurveNet, image: torch.Tensor) -> torch.Tensor:
-    """Full-resolution fp32 enhancement of a 1x3xHxW batch in [0, 1]."""
+def enhance(model: CurveNet, image: torch.Tensor, strength: float | None = None) -> torch.Tensor:
+    """Full-resolution fp32 enhancement of a 1x3xHxW batch in [0, 1], optionally at a strength."""
     with torch.no_grad():
-        return apply_curves(image, model(image), model.iterations).clamp(0, 1)
+        maps = model(image)
+        if strength is None:
+            return apply_curves(image, maps, model.iterations).clamp(0, 1)
+        return apply_curves_(image.clone(), maps, strength, model.iterations)
 
 
 def noise_sigma(image: torch.Tensor) -> float:
@@ -93,6 +96,9 @@ def main() -> None:
     parser.add_argument("--contact", type=Path, help="write an input|official|ours PNG here")
     parser.add_argument("--contact-images", default="01,03,10,27,45,60",
                         help="comma-separated file stems for the contact sheet")
+    parser.add_argument("--ours-strength", type=float,
+                        help="also measure ours at this strength (0..iterations), e.g. to "
+                             "compare at the official model's brightness")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
 
@@ -102,16 +108,20 @@ def main() -> None:
               "ours": load_checkpoint(args.ours).model}
     paths = sorted(p for p in args.data.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     wanted = set(args.contact_images.split(","))
-    totals = {name: dict.fromkeys(METRICS, 0.0) for name in ("input", *models)}
+    strength_row = f"ours at strength {args.ours_strength}"
+    row_names = ["input", *models] + ([strength_row] if args.ours_strength is not None else [])
+    totals = {name: dict.fromkeys(METRICS, 0.0) for name in row_names}
     rows = []
     for path in paths:
         image = load_image(path)
         outputs = {"input": image, **{name: enhance(m, image) for name, m in models.items()}}
+        if args.ours_strength is not None:
+            outputs[strength_row] = enhance(models["ours"], image, args.ours_strength)
         for name, output in outputs.items():
             for metric, value in measure(output, args.exposure_level).items():
                 totals[name][metric] += value / len(paths)
         if path.stem in wanted:
-            rows.append(list(outputs.values()))
+            rows.append([outputs[name] for name in ("input", *models)])
 
     print(f"{len(paths)} images from {args.data}, means per image; E = {args.exposure_level}\n")
     print("| model | " + " | ".join(METRICS) + " |")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +20,8 @@ from .errors import install_excepthook
 from .main_window import MainWindow
 from .settings import APPLICATION, ORGANIZATION, Settings
 
+SHUTDOWN_WAIT_MS = 20000
+
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="zerodce-app",
@@ -33,6 +36,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the app; the sample photo greets a first start so the effect shows at once."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -49,11 +53,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif settings.first_run:
         window.open_sample()
     settings.first_run = False
-    try:
-        return app.exec()
-    finally:
-        workers.shutdown()
-        settings.sync()
+    code = app.exec()
+    settings.sync()
+    if not workers.shutdown(SHUTDOWN_WAIT_MS):
+        # Destroying a running QThread aborts the process with a Qt fatal error; outputs are
+        # written atomically, so leaving without waiting for the last file loses nothing.
+        os._exit(code)
+    return code
 
 
 if __name__ == "__main__":

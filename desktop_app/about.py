@@ -1,12 +1,14 @@
-"""Help > About: versions, the loaded model's card, and the device it runs on."""
+"""Help pages: About (versions, the model's card, the device) and the shortcut list."""
 
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 
 import torch
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import qVersion
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
 from zerodce_core import Engine, __version__
@@ -47,14 +49,31 @@ def about_html(engine: Engine | None) -> str:
     )
 
 
-class AboutDialog(QDialog):
-    def __init__(self, engine: Engine | None, parent: QWidget | None = None) -> None:
+def shortcuts_html(actions: Iterable[QAction]) -> str:
+    """A table of every action that has a keyboard shortcut, plus the mouse gestures."""
+    rows = [(a.text().replace("&", "").rstrip("\u2026"),
+             ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in a.shortcuts()))
+            for a in actions if a.shortcuts()]
+    rows += [("Show the original while held", "Space"),
+             ("Zoom at the pointer", "Mouse wheel"),
+             ("Pan", "Drag"),
+             ("Move the before/after divider", "Drag the divider"),
+             ("Toggle fit / 100%", "Double-click")]
+    table = "".join(f"<tr><td>{html.escape(name)}&nbsp;&nbsp;</td><td><b>{html.escape(keys)}"
+                    "</b></td></tr>" for name, keys in rows)
+    return f"<h3>Keyboard and mouse</h3><table>{table}</table>"
+
+
+class TextDialog(QDialog):
+    """A read-only rich-text page with a Close button (About, shortcuts)."""
+
+    def __init__(self, title: str, text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("About Zero-DCE Enhancer")
-        self.resize(560, 460)
+        self.setWindowTitle(title)
+        self.resize(560, 480)
         self.browser = QTextBrowser()
         self.browser.setOpenExternalLinks(True)
-        self.browser.setHtml(about_html(engine))
+        self.browser.setHtml(text)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

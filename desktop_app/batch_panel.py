@@ -8,7 +8,7 @@ and cancel act between files, and a failed file never stops the rest.
 
 from __future__ import annotations
 
-import os
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -66,6 +66,7 @@ FINAL = (Status.DONE, Status.FAILED, Status.SKIPPED)
 
 
 def format_duration(seconds: float) -> str:
+    """"42 s", "3 min 05 s", "1 h 02 min": an ETA is read at a glance, not computed."""
     seconds = round(seconds)
     if seconds < 60:
         return f"{seconds} s"
@@ -76,18 +77,14 @@ def format_duration(seconds: float) -> str:
     return f"{hours} h {minutes:02d} min"
 
 
-def _key(path: Path) -> str:
-    return os.path.normcase(os.path.abspath(path))
-
-
 def batch_job(job: Job, engine: Engine, items: list[BatchItem],
               options: BatchOptions) -> Iterator[tuple[int, BatchItem]]:
-    """Pull `run_batch` one state change at a time; pause and cancel act between files."""
+    """Pull `run_batch` one state change at a time; pause and cancel act between files
+    (and between frames of a video, which `run_batch` then closes without partial output)."""
     index = {id(item): i for i, item in enumerate(items)}
     for item in run_batch(engine, items, options):
-        snapshot = BatchItem(item.source, item.target, item.status, item.reason, item.seconds)
-        yield index[id(item)], snapshot
-        if item.status in FINAL:
+        yield index[id(item)], dataclasses.replace(item)  # a copy: the worker mutates items
+        if item.status in FINAL or item.frames:  # between files, or between video frames
             job.checkpoint()
 
 
@@ -124,11 +121,12 @@ class BatchPanel(QWidget):
         self.tree.setRootIsDecorated(False)
         self.tree.setUniformRowHeights(True)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.tree.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)  # reorder
         header = self.tree.header()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(0, 130)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(2, 150)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.tree.itemSelectionChanged.connect(self._update_buttons)
 
         self.add_files_button = QPushButton("Add files\u2026")
@@ -177,18 +175,26 @@ class BatchPanel(QWidget):
         self.mode = QComboBox()
         self.mode.addItem("Fast", "fast")
         self.mode.addItem("Full", "full")
+        self.denoise = QDoubleSpinBox()
+        self.denoise.setRange(0.0, 1.0)
+        self.denoise.setSingleStep(0.05)
+        self.denoise.setSpecialValueText("off")
+        self.denoise.setToolTip("Noise reduction after brightening (brightening lifts noise too)")
+        self.compare_gamma = QCheckBox("Also write a gamma-curve comparison sheet")
         self.existing = QComboBox()
         self.existing.addItem("Skip existing outputs", "skip")
         self.existing.addItem("Overwrite existing outputs", "overwrite")
         self.output_form = OutputOptionsForm(ExportOptions())
-        self.output_form.insertRow(0, "Output &folder:", out_row)
+        self.output_form.insertRow(0, "Output folder:", out_row)
         self.output_form.insertRow(1, "File name &suffix:", self.suffix)
-        self.output_form.addRow("S&trength:", strength_row)
+        self.output_form.addRow("Strength:", strength_row)
         self.output_form.addRow("&Quality mode:", self.mode)
+        self.output_form.addRow("&Noise reduction:", self.denoise)
+        self.output_form.addRow("", self.compare_gamma)
         self.output_form.addRow("Existing:", self.existing)
         self.output_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        options_box = QGroupBox("Output")
-        options_box.setLayout(self.output_form)
+        self.options_box = QGroupBox("Output")
+        self.options_box.setLayout(self.output_form)
 
         self.start_button = QPushButton("Start")
         self.pause_button = QPushButton("Pause")
@@ -215,7 +221,7 @@ class BatchPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(edit)
         layout.addWidget(self.tree, 1)
-        layout.addWidget(options_box)
+        layout.addWidget(self.options_box)
         layout.addLayout(run)
         layout.addWidget(self.progress)
         layout.addWidget(self.eta_label)
@@ -229,6 +235,8 @@ class BatchPanel(QWidget):
         self.mode.setCurrentIndex(max(self.mode.findData(s.batch_mode), 0))
         self.existing.setCurrentIndex(max(self.existing.findData(s.batch_existing), 0))
         self.recursive_box.setChecked(s.batch_recursive)
+        self.denoise.setValue(s.batch_denoise)
+        self.compare_gamma.setChecked(s.batch_compare_gamma)
         self.output_form.set_options(ExportOptions(
             format=None if s.batch_format == "keep" else s.batch_format,
             quality=s.batch_quality, bit_depth=s.batch_bit_depth or None,
@@ -246,23 +254,30 @@ class BatchPanel(QWidget):
         s.batch_mode = options.mode
         s.batch_existing = options.existing
         s.batch_recursive = options.recursive
+        s.batch_denoise = options.denoise
+        s.batch_compare_gamma = options.compare_gamma
 
     # -- queue -----------------------------------------------------------------------------
+
+    def set_iterations(self, iterations: int) -> None:
+        """The strength range follows the model in use."""
+        self.strength.setMaximum(float(iterations))
 
     def recursive(self) -> bool:
         return self.recursive_box.isChecked()
 
     def add_paths(self, paths: Iterable[str | Path]) -> int:
-        """Queue files, and the photos in folders; returns how many were new."""
-        known = {_key(Path(self.tree.topLevelItem(i).data(0, SOURCE_ROLE)))
+        """Queue files, and the photos and videos in folders; returns how many were new."""
+        known = {Path(self.tree.topLevelItem(i).data(0, SOURCE_ROLE)).resolve()
                  for i in range(self.tree.topLevelItemCount())}
         added = 0
         for root in map(Path, paths):
             for source, _ in collect_inputs([root], self.recursive()):
-                if _key(source) in known:
+                if source.resolve() in known:
                     continue
-                known.add(_key(source))
+                known.add(source.resolve())
                 row = QTreeWidgetItem([str(source.name), "", ""])
+                row.setFlags(row.flags() & ~Qt.ItemFlag.ItemIsDropEnabled)  # a flat list
                 row.setToolTip(0, str(source))
                 row.setData(0, SOURCE_ROLE, str(source))
                 row.setData(0, ROOT_ROLE, str(root))
@@ -304,8 +319,9 @@ class BatchPanel(QWidget):
         self._update_buttons()
 
     def _choose_files(self) -> None:
-        names, _ = QFileDialog.getOpenFileNames(self, "Add photos", self.settings.last_batch_dir,
-                                                image_filter())
+        names, _ = QFileDialog.getOpenFileNames(self, "Add photos or videos",
+                                                self.settings.last_batch_dir,
+                                                image_filter(videos=True))
         if names:
             self.settings.last_batch_dir = str(Path(names[0]).parent)
             self.add_paths(names)
@@ -331,7 +347,8 @@ class BatchPanel(QWidget):
             format=encoding.format, quality=encoding.quality, suffix=encoding.suffix,
             bit_depth=encoding.bit_depth, keep_metadata=encoding.keep_metadata,
             strength=self.strength.value(), mode=self.mode.currentData(),
-            existing=self.existing.currentData(), recursive=self.recursive())
+            existing=self.existing.currentData(), recursive=self.recursive(),
+            denoise=self.denoise.value(), compare_gamma=self.compare_gamma.isChecked())
 
     def is_running(self) -> bool:
         return self.slot.busy
@@ -341,6 +358,7 @@ class BatchPanel(QWidget):
         self._run(self.rows())
 
     def retry_failed(self) -> None:
+        """Run only the failed rows again (after fixing a file or freeing disk space)."""
         self._run([r for r in self.rows() if r.data(0, STATUS_ROLE) == Status.FAILED.value])
 
     def _run(self, rows: list[QTreeWidgetItem]) -> None:
@@ -357,11 +375,14 @@ class BatchPanel(QWidget):
             return
         self._store(options)
         roots = list(dict.fromkeys(row.data(0, ROOT_ROLE) for row in self.rows()))
-        planned = {_key(item.source): item for item in plan_batch(roots, options)}
+        # Rows hold the very paths collect_inputs made from these roots, so they compare equal;
+        # planning recursively finds rows added from subfolders whatever the checkbox says now.
+        everything = dataclasses.replace(options, recursive=True)
+        planned = {item.source: item for item in plan_batch(roots, everything)}
         items = []
         for row in rows:
             source = Path(row.data(0, SOURCE_ROLE))
-            item = planned.get(_key(source))
+            item = planned.get(source)
             if item is None:  # deleted since it was queued
                 item = BatchItem(source, source, Status.FAILED, "file no longer exists")
             items.append(item)
@@ -380,6 +401,7 @@ class BatchPanel(QWidget):
                         on_cancel=lambda: self._set_outcome("Batch cancelled"))
 
     def toggle_pause(self) -> None:
+        """Pause after the photo in progress, or resume; the ETA ignores paused time."""
         job = self.slot.current
         if job is None:
             return
@@ -404,6 +426,7 @@ class BatchPanel(QWidget):
         self.slot.cancel()
 
     def open_output_folder(self) -> None:
+        """Show the outputs in the file manager (the first photo's folder when writing beside)."""
         options = self.options()
         folder = options.out_dir
         if folder is None and self.tree.topLevelItemCount():
@@ -417,7 +440,12 @@ class BatchPanel(QWidget):
         index, item = update
         row = self._rows[index]
         if item.status is Status.RUNNING:
-            self._set_state(row, item.status, "")
+            details = ""
+            if item.frames:  # a video reports every frame
+                details = f"frame {item.frame} / {item.frames}"
+                if item.eta is not None:
+                    details += f", {format_duration(item.eta)} left"
+            self._set_state(row, item.status, details)
             self.tree.scrollToItem(row)
             return
         if item.status is Status.DONE:
@@ -436,12 +464,14 @@ class BatchPanel(QWidget):
     def _update_eta(self, done: int) -> None:
         """ETA from time spent working on photos only, so pauses never inflate it."""
         remaining = self._total - done
+        text = f"{done} / {self._total}"
         if remaining and self._worked:
             eta = self._work_seconds / self._worked * remaining
-            self.eta_label.setText(f"{done} / {self._total} \u00b7 about {format_duration(eta)} "
-                                   "left")
-        else:
-            self.eta_label.setText(f"{done} / {self._total}")
+            text += f" \u00b7 about {format_duration(eta)} left"
+        job = self.slot.current
+        if remaining and job is not None and job.is_paused:
+            text += " \u00b7 paused"
+        self.eta_label.setText(text)
 
     def _set_outcome(self, title: str) -> None:
         self._outcome = title
@@ -455,7 +485,7 @@ class BatchPanel(QWidget):
     def _finished(self, title: str) -> None:
         for row in self._rows:
             if row.data(0, STATUS_ROLE) == Status.RUNNING.value:
-                self._set_state(row, Status.QUEUED, "not started")
+                self._set_state(row, Status.QUEUED, "stopped")
         counts = {status.value: 0 for status in Status}
         for row in self._rows:
             counts[row.data(0, STATUS_ROLE)] += 1
@@ -477,8 +507,10 @@ class BatchPanel(QWidget):
         running = self.is_running()
         has_rows = self.tree.topLevelItemCount() > 0
         selected = bool(self.tree.selectedItems())
-        for button in (self.add_files_button, self.add_folder_button, self.clear_button):
-            button.setEnabled(not running)
+        for widget in (self.add_files_button, self.add_folder_button, self.clear_button,
+                       self.recursive_box, self.options_box):
+            widget.setEnabled(not running)  # a running batch keeps the options it started with
+        self.tree.setDragEnabled(not running)
         for button in (self.up_button, self.down_button, self.remove_button):
             button.setEnabled(not running and selected)
         self.start_button.setEnabled(not running and has_rows)

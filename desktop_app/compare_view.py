@@ -32,7 +32,9 @@ ZOOM_STEP = 1.25
 #: How close (px) to the divider a press grabs it instead of panning.
 DIVIDER_GRAB = 8
 PANE_GAP = 4
+MAX_LEVEL = 7  # 1/128 size
 BACKGROUND = QColor(38, 38, 40)
+EMPTY_TEXT = "Open a photo (Ctrl+O), paste one (Ctrl+V) or drop photos and folders here"
 
 
 class ViewMode(str, enum.Enum):
@@ -49,16 +51,17 @@ class _Pyramid:
 
     def for_scale(self, scale: float) -> QPixmap:
         """The smallest level still at least as large as the pixmap painted at `scale`."""
-        while len(self.levels) < 8 and scale * 2 ** len(self.levels) <= 1:
-            last = self.levels[-1]
-            if min(last.width(), last.height()) < 64:
-                break
-            self.levels.append(last.scaled(last.size() / 2, Qt.AspectRatioMode.IgnoreAspectRatio,
-                                           Qt.TransformationMode.SmoothTransformation))
-        index = 0
-        while index + 1 < len(self.levels) and scale * 2 ** (index + 1) <= 1:
-            index += 1
-        return self.levels[index]
+        level = 0
+        while level < MAX_LEVEL and scale * 2 ** (level + 1) <= 1:
+            if level + 1 == len(self.levels):
+                last = self.levels[-1]
+                if min(last.width(), last.height()) < 64:
+                    break
+                self.levels.append(last.scaled(
+                    last.size() / 2, Qt.AspectRatioMode.IgnoreAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation))
+            level += 1
+        return self.levels[level]
 
 
 class CompareView(QWidget):
@@ -86,7 +89,6 @@ class CompareView(QWidget):
         self._drag: str | None = None  # "pan" or "divider"
         self._drag_origin = QPointF()
         self._drag_center = QPointF()
-        self.empty_text = "Open a photo (Ctrl+O), paste one (Ctrl+V) or drop files here"
 
     # -- content ---------------------------------------------------------------------------
 
@@ -96,17 +98,13 @@ class CompareView(QWidget):
         self._after = _Pyramid(after)
         self._image_size = QSize(size)
         self.zoom_fit()
+        self.zoom_changed.emit(self.scale)
 
     def set_after(self, after: QPixmap) -> None:
         """Replace the enhanced image (any resolution) and keep zoom and pan."""
         if self._before is not None:
             self._after = _Pyramid(after)
             self.update()
-
-    def clear(self) -> None:
-        self._before = self._after = None
-        self._image_size = QSize()
-        self.update()
 
     def has_image(self) -> bool:
         return self._before is not None
@@ -151,14 +149,15 @@ class CompareView(QWidget):
 
     @property
     def scale(self) -> float:
-        return self._scale
+        """Zoom in screen pixels per image pixel (1.0 is "actual pixels" on any display)."""
+        return self._scale * self.devicePixelRatioF()
 
     def zoom_fit(self) -> None:
         self._fit = True
         self._apply_fit()
 
     def zoom_actual(self) -> None:
-        self._zoom_to(1.0, None)
+        self._zoom_to(1.0 / self.devicePixelRatioF(), None)
 
     def zoom_in(self) -> None:
         self._zoom_to(self._scale * ZOOM_STEP, None)
@@ -172,7 +171,7 @@ class CompareView(QWidget):
         pane = self._panes()[0]
         scale = min(pane.width() / self._image_size.width(),
                     pane.height() / self._image_size.height())
-        self._set_view(min(scale, 1.0), self._image_center())
+        self._set_view(scale, self._image_center())
 
     def _zoom_to(self, scale: float, anchor: QPointF | None) -> None:
         """Zoom keeping the image point under `anchor` (widget coords) in place."""
@@ -192,7 +191,7 @@ class CompareView(QWidget):
         self._center = self._clamped(center)
         self.update()
         if changed:
-            self.zoom_changed.emit(scale)
+            self.zoom_changed.emit(self.scale)
 
     def _clamped(self, center: QPointF) -> QPointF:
         """Keep at least part of the image in view."""
@@ -236,7 +235,7 @@ class CompareView(QWidget):
         painter.fillRect(self.rect(), BACKGROUND)
         if self._before is None or self._after is None:
             painter.setPen(QColor(170, 170, 170))
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.empty_text)
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, EMPTY_TEXT)
             return
         panes = self._panes()
         if self._show_original:
@@ -270,8 +269,9 @@ class CompareView(QWidget):
         pixmap = pyramid.for_scale(target.width() / max(full.width(), 1))
         painter.save()
         painter.setClipRect(clip)
-        # Below 150% zoom, filter; above, the user is inspecting pixels: show them crisp.
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self._scale < 1.5)
+        # Filter when fitting or zoomed out; zoomed in by hand, the user is inspecting pixels.
+        smooth = self._fit or self.scale < 1.5
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
         painter.drawPixmap(target, pixmap, QRectF(pixmap.rect()))
         painter.restore()
 
@@ -348,7 +348,7 @@ class CompareView(QWidget):
         if not self.has_image():
             return
         if self._fit:
-            self._zoom_to(1.0, event.position())
+            self._zoom_to(1.0 / self.devicePixelRatioF(), event.position())
         else:
             self.zoom_fit()
 

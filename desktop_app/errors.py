@@ -7,7 +7,6 @@ written to stderr, and the app keeps running.
 
 from __future__ import annotations
 
-import logging
 import sys
 import traceback
 from types import TracebackType
@@ -16,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from zerodce_core.errors import ZeroDCEError
 
-log = logging.getLogger(__name__)
+_showing = False  # an error dialog is open
 
 
 def describe_error(exc: BaseException) -> str:
@@ -35,15 +34,21 @@ def describe_error(exc: BaseException) -> str:
 def show_unexpected_error(exc_type: type[BaseException], exc: BaseException,
                           tb: TracebackType | None) -> None:
     """sys.excepthook: log the traceback and show it in a dialog instead of aborting."""
+    global _showing
     details = "".join(traceback.format_exception(exc_type, exc, tb))
     print(details, file=sys.stderr)
-    if QApplication.instance() is None:
+    if QApplication.instance() is None or _showing:  # a failing paint must not stack dialogs
         return
     text = f"Something went wrong, but your work is still open.\n\n{describe_error(exc)}"
     box = QMessageBox(QMessageBox.Icon.Critical, "Unexpected error", text)
     box.setDetailedText(details)
-    box.exec()
+    _showing = True
+    try:
+        box.exec()
+    finally:
+        _showing = False
 
 
 def install_excepthook() -> None:
+    """Route exceptions nobody caught (also those raised in Qt slots) to a dialog."""
     sys.excepthook = show_unexpected_error

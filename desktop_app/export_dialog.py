@@ -87,8 +87,9 @@ class ExportDialog(QDialog):
         row.addWidget(self.path, 1)
         row.addWidget(browse)
         self.form = OutputOptionsForm(options)
-        self.form.insertRow(0, "&Save as:", row)
+        self.form.insertRow(0, "Save as:", row)
         self.form.format.currentIndexChanged.connect(self._match_suffix)
+        self._match_suffix()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)

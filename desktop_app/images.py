@@ -7,11 +7,11 @@ changes (in worker threads where they can), never per paint.
 from __future__ import annotations
 
 import numpy as np
+import qimage2ndarray
 from PySide6.QtGui import QImage
 
 from zerodce_core.imageio import READ_EXTENSIONS
-
-import qimage2ndarray  # isort: skip  (PySide6 must be imported first)
+from zerodce_core.video import VIDEO_EXTENSIONS
 
 
 def to_display_qimage(pixels: np.ndarray) -> QImage:
@@ -42,7 +42,9 @@ def qimage_to_array(image: QImage) -> np.ndarray:
     return np.array(qimage2ndarray.rgb_view(image))
 
 
-def image_filter() -> str:
-    """File-dialog filter for every format the core reads, in either letter case."""
-    patterns = " ".join(f"*{ext} *{ext.upper()}" for ext in sorted(READ_EXTENSIONS))
-    return f"Photos ({patterns});;All files (*)"
+def image_filter(videos: bool = False) -> str:
+    """File-dialog filter for every format the core reads (and, for batches, videos)."""
+    extensions = sorted(READ_EXTENSIONS | (VIDEO_EXTENSIONS if videos else frozenset()))
+    patterns = " ".join(f"*{ext} *{ext.upper()}" for ext in extensions)
+    kind = "Photos and videos" if videos else "Photos"
+    return f"{kind} ({patterns});;All files (*)"

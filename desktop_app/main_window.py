@@ -11,8 +11,9 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QSize, QStandardPaths, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -33,7 +34,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
     QToolBar,
     QToolButton,
     QVBoxLayout,
@@ -45,10 +45,10 @@ from zerodce_core.batch import collect_inputs
 from zerodce_core.bundled import resource_path, sample_photo_path
 from zerodce_core.device import available_devices, describe_device
 from zerodce_core.errors import NoBundledModelError
-from zerodce_core.imageio import is_image_file
+from zerodce_core.imageio import DecodedImage, is_image_file
 
 from . import document as doc_jobs
-from .about import AboutDialog
+from .about import TextDialog, about_html, shortcuts_html
 from .batch_panel import BatchPanel
 from .compare_view import CompareView, ViewMode
 from .document import Document, ExportOptions, Prepared
@@ -58,15 +58,20 @@ from .images import image_filter, qimage_to_array, to_display_qimage
 from .message_bar import MessageBar
 from .model_selector import CHECKPOINT_FILTER, ModelSelector
 from .settings import Settings
+from .status_bar import StatusBar
 from .strength_control import StrengthControl
-from .training_dialog import TrainingDialog
-from .workers import JobSlot
+from .workers import Job, JobSlot
+
+if TYPE_CHECKING:
+    from .training_dialog import TrainingDialog
 
 APP_TITLE = "Zero-DCE Enhancer"
 STRENGTH_NUDGE = 0.5
+FULL_RENDER_DELAY_MS = 150
 
 
-def _build_engine(job: object, spec: str, device: str, mode: str) -> Engine:
+def _build_engine(job: Job, spec: str, device: str, mode: str) -> Engine:
+    """Worker job: load a model ("" = the bundled default) onto a device."""
     return Engine(spec or None, device=device, mode=mode)
 
 
@@ -83,17 +88,21 @@ class MainWindow(QMainWindow):
         self.engine: Engine | None = None
         self.document: Document | None = None
         self._model_spec = settings.model if model is None else model
-        self._pending_source: Path | Document | object | None = None
+        self._pending_source: Path | DecodedImage | Document | None = None
         self._remember_source = False
+        self._model_loading = False
         self._preview_strength = 0.0
         self._timing = ""
         self._training: TrainingDialog | None = None
         self.document_slot = JobSlot(self)
         self.render_slot = JobSlot(self)
         self.model_slot = JobSlot(self)
-        self.export_slot = JobSlot(self)
+        self.export_slot = JobSlot(self, exclusive=False)
         self._preview_timer = QTimer(self, singleShot=True, interval=0)
         self._preview_timer.timeout.connect(self._render_preview)
+        # Wheel and arrow keys commit many values in a row: render full size for the last only.
+        self._full_render_timer = QTimer(self, singleShot=True, interval=FULL_RENDER_DELAY_MS)
+        self._full_render_timer.timeout.connect(self._render_full)
 
         self.setWindowTitle(APP_TITLE)
         self.setWindowIcon(QIcon(str(resource_path("icons/zerodce.svg"))))
@@ -105,6 +114,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_batch_dock()
         self._restore_settings()
+        self._update_enabled()
         for slot in (self.document_slot, self.model_slot, self.export_slot):
             slot.busy_changed.connect(self._update_busy)
         self.load_model(self._model_spec)
@@ -114,7 +124,7 @@ class MainWindow(QMainWindow):
     def _build_central(self) -> None:
         self.message_bar = MessageBar()
         self.compare = CompareView()
-        self.compare.zoom_changed.connect(self._update_zoom_label)
+        self.compare.zoom_changed.connect(lambda scale: self.status.set_zoom(scale))
         self.compare.mode_changed.connect(self._on_mode_changed)
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -152,7 +162,7 @@ class MainWindow(QMainWindow):
                              "options")
         self.export_action = a("&Export\u2026", self.export_as, "Ctrl+Shift+S",
                                "Choose where and how to write the enhanced photo")
-        self.quit_action = a("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.quit_action = a("&Quit", self.close, "Ctrl+Q")
 
         self.view_group = QActionGroup(self)
         self.view_actions: dict[ViewMode, QAction] = {}
@@ -196,7 +206,13 @@ class MainWindow(QMainWindow):
                                    "Load a .safetensors or .pth Zero-DCE checkpoint")
         self.default_model_action = a("Use &default model", lambda: self.load_model(""))
         self.train_action = a("&Train custom model\u2026", self.show_training, "Ctrl+T")
-        self.about_action = a("&About", self.show_about, QKeySequence.StandardKey.HelpContents)
+        self.about_action = a("&About", self.show_about)
+        self.shortcuts_action = a("&Keyboard shortcuts", self.show_shortcuts,
+                                  QKeySequence.StandardKey.HelpContents)
+        self.next_action = a("&Next photo", lambda: self.step_photo(1), "PgDown",
+                             "The next photo in the same folder")
+        self.previous_action = a("Pre&vious photo", lambda: self.step_photo(-1), "PgUp",
+                                 "The previous photo in the same folder")
 
     def _build_menus(self) -> None:
         menu = self.menuBar()
@@ -204,7 +220,7 @@ class MainWindow(QMainWindow):
         file_menu.addActions([self.open_action, self.paste_action])
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        file_menu.addAction(self.sample_action)
+        file_menu.addActions([self.sample_action, self.next_action, self.previous_action])
         file_menu.addSeparator()
         file_menu.addActions([self.save_action, self.export_action])
         file_menu.addSeparator()
@@ -231,7 +247,7 @@ class MainWindow(QMainWindow):
         model_menu.addAction(self.train_action)
 
         help_menu = menu.addMenu("&Help")
-        help_menu.addActions([self.sample_action, self.about_action])
+        help_menu.addActions([self.shortcuts_action, self.sample_action, self.about_action])
 
     def _build_toolbars(self) -> None:
         files = QToolBar("File")
@@ -293,26 +309,13 @@ class MainWindow(QMainWindow):
             self.device_group.addAction(action)
 
     def _build_status_bar(self) -> None:
-        bar = self.statusBar()
-        self.progress = QProgressBar()
-        self.progress.setMaximumWidth(160)
-        self.progress.setTextVisible(False)
-        self.cancel_button = QToolButton()
-        self.cancel_button.setText("Cancel")
-        self.cancel_button.clicked.connect(self.cancel_work)
-        self.image_label = QLabel()
-        self.device_label = QLabel()
-        self.timing_label = QLabel()
-        self.zoom_label = QLabel()
-        for widget in (self.progress, self.cancel_button):
-            bar.addPermanentWidget(widget)
-            widget.hide()
-        for label in (self.image_label, self.device_label, self.timing_label, self.zoom_label):
-            bar.addPermanentWidget(label)
+        self.status = StatusBar()
+        self.status.cancel_requested.connect(self.cancel_work)
+        self.setStatusBar(self.status)
 
     def _build_batch_dock(self) -> None:
         self.batch = BatchPanel(self.settings, lambda: self.engine, self.strength.value)
-        self.batch.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.batch.message.connect(lambda text: self.status.showMessage(text, 5000))
         dock = QDockWidget("Batch queue", self)
         dock.setObjectName("batch_dock")
         dock.setWidget(self.batch)
@@ -322,15 +325,15 @@ class MainWindow(QMainWindow):
         toggle = dock.toggleViewAction()
         toggle.setShortcut("Ctrl+B")
         toggle.setText("&Batch queue")
+        self.addAction(toggle)
         self.view_menu.addSeparator()
         self.view_menu.addAction(toggle)
 
     def _restore_settings(self) -> None:
         s = self.settings
-        if not s.window_geometry.isEmpty():
-            self.restoreGeometry(s.window_geometry)
-        else:
-            self.resize(1400, 900)
+        if s.window_geometry.isEmpty() or not self.restoreGeometry(s.window_geometry):
+            screen = (self.screen() or QApplication.primaryScreen()).availableGeometry()
+            self.resize(screen.size() * 0.85)
         if not s.window_state.isEmpty():
             self.restoreState(s.window_state)
         self.compare.set_mode(s.view_mode)
@@ -359,7 +362,9 @@ class MainWindow(QMainWindow):
             self.batch_dock.show()
             first = next((src for src, _ in collect_inputs(paths, self.batch.recursive())
                           if is_image_file(src)), None)
-            if first is not None:
+            if first is None:
+                self.message_bar.show_message("No photos found there.", "info")
+            else:
                 self.open_file(first)
         else:
             self.open_file(paths[0])
@@ -368,6 +373,17 @@ class MainWindow(QMainWindow):
         path = Path(path)
         self.settings.last_open_dir = str(path.parent)
         self._start_document(path)
+
+    def step_photo(self, step: int) -> None:
+        """Open the next (1) or previous (-1) photo of the open one's folder, wrapping around."""
+        current = self._pending_source if isinstance(self._pending_source, Path) else (
+            self.document.path if self.document else None)
+        if current is None:
+            return
+        siblings = sorted((p for p in current.parent.iterdir() if p.is_file() and is_image_file(p)),
+                          key=lambda p: p.name.lower())
+        if current in siblings and len(siblings) > 1:
+            self.open_file(siblings[(siblings.index(current) + step) % len(siblings)])
 
     def open_sample(self) -> None:
         self._start_document(sample_photo_path(), remember=False)
@@ -394,45 +410,52 @@ class MainWindow(QMainWindow):
             self.message_bar.show_message("The clipboard holds no image or image file.",
                                           "info")
 
-    def _start_document(self, source: Path | Document | object, remember: bool = True) -> None:
+    def _start_document(self, source: Path | DecodedImage | Document,
+                        remember: bool = True) -> None:
         """Read (a path), estimate and render on a worker; a newer call cancels this one."""
+        self._full_render_timer.stop()
         self.render_slot.cancel()
         self._pending_source = source
         self._remember_source = remember and isinstance(source, Path)
+        if self.engine is None and self._model_loading:
+            self.document_slot.cancel()
+            return  # opened once the model is ready, so the photo appears enhanced at once
         self.document_slot.start(
             doc_jobs.prepare, self.engine, source, self.quality(), self.strength.value(),
-            self._preview_side(),
+            self._view_pixels(),
             on_success=self._document_ready, on_failure=self._document_failed,
-            on_progress=lambda text: self.statusBar().showMessage(text),
-            on_tick=self._show_progress)
+            on_progress=lambda text: self.status.showMessage(text),
+            on_tick=self.status.set_progress)
 
     def _document_ready(self, prepared: Prepared) -> None:
         document = prepared.document
-        new_photo = self.document is None or document.decoded is not self.document.decoded
         self.document = document
         self._pending_source = None
         after = QPixmap.fromImage(prepared.after)
-        if new_photo:
-            self.compare.set_images(QPixmap.fromImage(document.before), after,
+        if prepared.before is not None:  # a new photo, not a re-estimate
+            self.compare.set_images(QPixmap.fromImage(prepared.before), after,
                                     QSize(*document.decoded.size))
             if self._remember_source and document.path is not None:
                 self.settings.add_recent("recent_files", str(document.path))
         else:
             self.compare.set_after(after)
         self.setWindowTitle(f"{document.name} \u2014 {APP_TITLE}")
-        self.image_label.setText(document.describe())
+        self.status.set_photo(document.describe())
         if document.maps is not None:
             self._timing = f"curves {document.maps.seconds:.2f} s"
-            self.timing_label.setText(self._timing)
-        self.statusBar().clearMessage()
-        if self.message_bar.level == "error":
-            self.message_bar.dismiss()
+            self.status.set_timing(self._timing)
+        self.status.clearMessage()
+        self.message_bar.dismiss_topic("document")
+        self._update_enabled()
+        if document.maps is not None and self.strength.value() != prepared.strength:
+            self._commit_strength(self.strength.value())  # moved while the photo was loading
         self.document_shown.emit()
 
     def _document_failed(self, exc: BaseException) -> None:
         self._pending_source = None
-        self.statusBar().clearMessage()
-        self.message_bar.show_message(f"Could not open the photo. {describe_error(exc)}")
+        self.status.clearMessage()
+        self.message_bar.show_message(f"Could not open the photo. {describe_error(exc)}",
+                                      topic="document")
 
     # -- strength --------------------------------------------------------------------------
 
@@ -450,10 +473,10 @@ class MainWindow(QMainWindow):
         pixels = self.engine.render(document.preview, self._preview_strength)
         self.compare.set_after(QPixmap.fromImage(to_display_qimage(pixels)))
         elapsed = (time.perf_counter() - started) * 1000
-        self.timing_label.setText(f"{self._timing} \u00b7 preview {elapsed:.0f} ms")
+        self.status.set_timing(f"{self._timing} \u00b7 preview {elapsed:.0f} ms")
 
     def _commit_strength(self, strength: float) -> None:
-        """A final value: show the preview now, then the full resolution when it is ready."""
+        """A final value: show the preview now, the full resolution once the value settles."""
         self.settings.strength = strength
         document = self.document
         if self.engine is None or document is None or document.maps is None:
@@ -462,17 +485,24 @@ class MainWindow(QMainWindow):
         self._render_preview()
         if document.preview is document.maps:  # small photo: the preview is full size
             self.render_shown.emit()
+        else:
+            self._full_render_timer.start()
+
+    def _render_full(self) -> None:
+        document = self.document
+        if self.engine is None or document is None or document.maps is None:
             return
         started = time.perf_counter()
 
         def shown(image: object) -> None:
             self.compare.set_after(QPixmap.fromImage(image))
             elapsed = time.perf_counter() - started
-            self.timing_label.setText(f"{self._timing} \u00b7 render {elapsed:.2f} s")
+            self.status.set_timing(f"{self._timing} \u00b7 render {elapsed:.2f} s")
             self.render_shown.emit()
 
-        self.render_slot.start(doc_jobs.render, self.engine, document.maps, strength,
-                               on_success=shown, on_failure=self._show_error)
+        self.render_slot.start(doc_jobs.render, self.engine, document.maps,
+                               self.strength.value(), on_success=shown,
+                               on_failure=self._show_error)
 
     def _full_strength(self) -> None:
         self.strength.step(self.strength.maximum())
@@ -483,6 +513,7 @@ class MainWindow(QMainWindow):
         return self.quality_combo.currentData()
 
     def set_quality(self, mode: str) -> None:
+        """Fast or full curve estimation; the open photo is estimated again."""
         self._sync_quality(mode)
         if mode != self.settings.mode:
             self.settings.mode = mode
@@ -493,6 +524,7 @@ class MainWindow(QMainWindow):
         self.quality_actions[self.quality()].setChecked(True)
 
     def set_device(self, device: str) -> None:
+        """Move the model to another device by loading it again there."""
         self._sync_device(device)
         if device != self.settings.device:
             self.settings.device = device
@@ -512,14 +544,16 @@ class MainWindow(QMainWindow):
 
     def load_model(self, spec: str) -> None:
         """Load a model ("" = bundled default) on a worker; the current one stays until then."""
-        self.statusBar().showMessage(f"Loading {Path(spec).name if spec else 'default model'}"
+        self.status.showMessage(f"Loading {Path(spec).name if spec else 'default model'}"
                                      "\u2026")
+        self._model_loading = True
         self.model_slot.start(_build_engine, spec, self.device_combo.currentData(),
                               self.quality(),
                               on_success=lambda engine: self._model_ready(spec, engine),
                               on_failure=lambda exc: self._model_failed(spec, exc))
 
     def _model_ready(self, spec: str, engine: Engine) -> None:
+        self._model_loading = False
         self.engine = engine
         self._model_spec = spec
         self.settings.model = spec
@@ -527,18 +561,22 @@ class MainWindow(QMainWindow):
             self.settings.add_recent("recent_models", spec)
         self.model_selector.set_models(self.settings.recent_models, spec)
         self.strength.set_maximum(engine.iterations)
+        self.batch.set_iterations(engine.iterations)
         if self.settings.strength > engine.iterations or not self.document:
             self.strength.set_value(min(self.settings.strength, engine.iterations))
-        self.device_label.setText(describe_device(engine.device))
-        self.statusBar().showMessage(f"Model ready: {engine.info.arch}, "
+        self.status.set_device(describe_device(engine.device))
+        self.status.showMessage(f"Model ready: {engine.info.arch}, "
                                      f"{engine.iterations} iterations", 4000)
-        if self.message_bar.level == "error":
-            self.message_bar.dismiss()
+        self.message_bar.dismiss_topic("model")
+        self._update_enabled()
         self._reestimate()
         self.engine_changed.emit()
 
     def _model_failed(self, spec: str, exc: BaseException) -> None:
-        self.statusBar().clearMessage()
+        self._model_loading = False
+        self.status.clearMessage()
+        if self.engine is None and self._pending_source is not None:
+            self._start_document(self._pending_source, self._remember_source)  # unenhanced
         self.model_selector.set_models(self.settings.recent_models,
                                        self._model_spec if self.engine else spec)
         if isinstance(exc, NoBundledModelError):
@@ -546,13 +584,15 @@ class MainWindow(QMainWindow):
                     "checkpoint (.safetensors or .pth) to enhance photos.")
         else:
             text = f"Could not load the model. {describe_error(exc)}"
-        self.message_bar.show_message(text, "error", "Load model\u2026", self.choose_model)
+        self.message_bar.show_message(text, "error", "Load model\u2026", self.choose_model,
+                                      topic="model")
 
     def _reestimate(self) -> None:
         """New engine or quality: estimate again for whatever is open or being opened."""
-        source = self._pending_source if self.document_slot.busy else self.document
-        if source is not None:
-            self._start_document(source, remember=False)
+        if self._pending_source is not None:  # still being opened
+            self._start_document(self._pending_source, remember=self._remember_source)
+        elif self.document is not None:
+            self._start_document(self.document, remember=False)
 
     # -- saving ----------------------------------------------------------------------------
 
@@ -569,12 +609,18 @@ class MainWindow(QMainWindow):
         s.export_bit_depth = options.bit_depth or 0
         s.export_metadata = options.keep_metadata
 
-    def _suggested_path(self) -> Path:
-        folder = self.settings.last_export_dir
+    def _suggested_path(self, remembered_folder: bool) -> Path:
+        """Next to the original, or in the last export folder (Export...'s default).
+
+        Pasted photos and the bundled sample have no folder of their own to write into.
+        """
         document = self.document
         assert document is not None
-        if document.path is None and not folder:
-            folder = str(Path.home())
+        folder = self.settings.last_export_dir if remembered_folder else ""
+        if document.path is None or document.path == sample_photo_path():
+            pictures = QStandardPaths.writableLocation(
+                QStandardPaths.StandardLocation.PicturesLocation)
+            folder = self.settings.last_export_dir or pictures or str(Path.home())
         return doc_jobs.suggested_path(document, Path(folder) if folder else None,
                                        self.export_options())
 
@@ -588,12 +634,13 @@ class MainWindow(QMainWindow):
     def save(self) -> None:
         """Write with the remembered options to the suggested name, asking before replacing."""
         if self._can_export():
-            self._export_to(self._suggested_path(), self.export_options())
+            self._export_to(self._suggested_path(False), self.export_options())
 
     def export_as(self) -> None:
+        """Ask where and how to write, remember the options, then export on a worker."""
         if not self._can_export():
             return
-        dialog = ExportDialog(self._suggested_path(), self.export_options(), self)
+        dialog = ExportDialog(self._suggested_path(True), self.export_options(), self)
         if dialog.exec() == ExportDialog.DialogCode.Accepted:
             options = dialog.options()
             self._store_export_options(options)
@@ -609,12 +656,13 @@ class MainWindow(QMainWindow):
             return
         if target.exists() and not self.confirm_overwrite(target):
             return
-        self.statusBar().showMessage(f"Exporting {target.name}\u2026")
+        self.status.showMessage(f"Exporting {target.name}\u2026")
         self.export_slot.start(doc_jobs.export, self.engine, document, self.strength.value(),
                                target, options, on_success=self._exported,
                                on_failure=self._show_error)
 
     def confirm_overwrite(self, target: Path) -> bool:
+        """Ask before replacing an existing file (never asked for the open original)."""
         answer = QMessageBox.question(
             self, "Replace file?", f"{target.name} already exists in {target.parent}.\n"
             "Do you want to replace it?",
@@ -624,7 +672,7 @@ class MainWindow(QMainWindow):
 
     def _exported(self, path: Path) -> None:
         self.settings.last_export_dir = str(path.parent)
-        self.statusBar().showMessage(f"Saved {path}", 8000)
+        self.status.showMessage(f"Saved {path}", 8000)
         self.message_bar.show_message(
             f"Saved {path.name}", "info", "Open folder",
             lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent))))
@@ -632,10 +680,16 @@ class MainWindow(QMainWindow):
     # -- other windows ---------------------------------------------------------------------
 
     def show_about(self) -> None:
-        AboutDialog(self.engine, self).exec()
+        TextDialog("About Zero-DCE Enhancer", about_html(self.engine), self).exec()
+
+    def show_shortcuts(self) -> None:
+        TextDialog("Keyboard shortcuts", shortcuts_html(self.actions()), self).exec()
 
     def show_training(self) -> None:
+        """One training dialog per window; it keeps running while hidden."""
         if self._training is None:
+            from .training_dialog import TrainingDialog  # pyqtgraph: loaded on first use
+
             self._training = TrainingDialog(self.settings, self)
             self._training.use_model.connect(self.load_model)
         self._training.show()
@@ -643,29 +697,30 @@ class MainWindow(QMainWindow):
 
     # -- status ----------------------------------------------------------------------------
 
+    def _update_enabled(self) -> None:
+        """Strength and saving need curves: a model and an open photo."""
+        ready = self.engine is not None and self.document is not None \
+            and self.document.maps is not None
+        self.strength.setEnabled(self.engine is not None)
+        for action in (self.save_action, self.export_action, self.stronger_action,
+                       self.weaker_action, self.full_strength_action):
+            action.setEnabled(ready)
+
     def _show_error(self, exc: BaseException) -> None:
-        self.statusBar().clearMessage()
+        self.status.clearMessage()
         self.message_bar.show_message(describe_error(exc))
 
-    def _show_progress(self, done: int, total: int) -> None:
-        self.progress.setRange(0, total)
-        self.progress.setValue(done)
-
     def _update_busy(self) -> None:
-        busy = any(s.busy for s in (self.document_slot, self.model_slot, self.export_slot))
-        self.progress.setRange(0, 0)  # busy indicator until the first tick
-        self.progress.setVisible(busy)
-        self.cancel_button.setVisible(busy)
-        if not busy:
-            self.statusBar().clearMessage()
+        self.status.set_busy(any(s.busy for s in (self.document_slot, self.model_slot,
+                                                   self.export_slot)))
 
     def cancel_work(self) -> None:
+        """The status bar's Cancel: stop opening, loading, rendering and exporting."""
         for slot in (self.document_slot, self.model_slot, self.export_slot, self.render_slot):
             slot.cancel()
-        self.statusBar().showMessage("Cancelled", 3000)
-
-    def _update_zoom_label(self, scale: float) -> None:
-        self.zoom_label.setText(f"{scale * 100:.0f}%")
+        self._pending_source = None
+        self._model_loading = False
+        self.status.showMessage("Cancelled", 3000)
 
     def _on_mode_changed(self, mode: str) -> None:
         self.view_actions[ViewMode(mode)].setChecked(True)
@@ -674,7 +729,7 @@ class MainWindow(QMainWindow):
     def _fill_recent_menu(self) -> None:
         menu = self.recent_menu
         menu.clear()
-        recent = self.settings.recent_files
+        recent = [entry for entry in self.settings.recent_files if Path(entry).is_file()]
         for entry in recent:
             action = menu.addAction(entry)
             action.triggered.connect(lambda _=False, p=entry: self.open_file(p))
@@ -683,10 +738,11 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         menu.addAction("Clear list", lambda: setattr(self.settings, "recent_files", []))
 
-    def _preview_side(self) -> int:
-        screen = self.screen() or QApplication.primaryScreen()
-        size = screen.size() * screen.devicePixelRatio()
-        return max(size.width(), size.height(), 1024)
+    def _view_pixels(self) -> tuple[int, int]:
+        """The photo area in device pixels (at least 1024 px wide, for a window not shown yet)."""
+        ratio = self.compare.devicePixelRatioF()
+        width, height = self.compare.width() * ratio, self.compare.height() * ratio
+        return max(round(width), 1024), max(round(height), 768)
 
     # -- events ----------------------------------------------------------------------------
 

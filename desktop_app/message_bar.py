@@ -11,10 +11,9 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
-STYLES = {
-    "error": "background: #5c1f1f; color: #ffecec; border-radius: 4px;",
-    "warning": "background: #5a4a12; color: #fff6d8; border-radius: 4px;",
-    "info": "background: #1f3f5c; color: #e8f3ff; border-radius: 4px;",
+STYLES = {  # level: (background, text)
+    "error": ("#5c1f1f", "#ffecec"),
+    "info": ("#1f3f5c", "#e8f3ff"),
 }
 
 
@@ -24,6 +23,7 @@ class MessageBar(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.level = ""
+        self.topic = ""
         self._label = QLabel()
         self._label.setWordWrap(True)
         self._label.setTextFormat(Qt.TextFormat.PlainText)
@@ -47,9 +47,13 @@ class MessageBar(QFrame):
         return "" if self.isHidden() else self._label.text()
 
     def show_message(self, text: str, level: str = "error", action: str = "",
-                     callback: Callable[[], None] | None = None) -> None:
+                     callback: Callable[[], None] | None = None, topic: str = "") -> None:
+        """Replace the current message; `topic` lets a later success clear only its own kind."""
         self.level = level
-        self.setStyleSheet(f"MessageBar {{{STYLES[level]}}} QLabel {{color: inherit;}}")
+        self.topic = topic
+        background, text_color = STYLES[level]
+        self.setStyleSheet(f"MessageBar {{background: {background}; border-radius: 4px;}} "
+                           f"MessageBar QLabel, MessageBar QToolButton {{color: {text_color};}}")
         self._label.setText(text)
         self._callback = callback
         self._action.setText(action)
@@ -57,8 +61,12 @@ class MessageBar(QFrame):
         self.show()
 
     def dismiss(self) -> None:
-        self.level = ""
+        self.level = self.topic = ""
         self.hide()
+
+    def dismiss_topic(self, topic: str) -> None:
+        if self.topic == topic:
+            self.dismiss()
 
     def _run_action(self) -> None:
         callback = self._callback

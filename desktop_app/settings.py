@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -119,6 +119,8 @@ class Settings:
     batch_mode = Setting("fast", _one_of("fast", "full"))
     batch_existing = Setting("skip", _one_of("skip", "overwrite"))
     batch_recursive = Setting(False)
+    batch_denoise = Setting(0.0, _between(0.0, 1.0))
+    batch_compare_gamma = Setting(False)
     last_batch_dir = Setting("")
 
     train_data_dir = Setting("")
@@ -143,6 +145,3 @@ class Settings:
         entries = [entry, *(e for e in getattr(self, name) if e != entry)][:RECENT_LIMIT]
         setattr(self, name, entries)
         return entries
-
-    def remove_recent(self, name: str, entries: Sequence[str]) -> None:
-        setattr(self, name, [e for e in getattr(self, name) if e not in entries])

@@ -32,7 +32,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from zerodce_core.checkpoint import load_checkpoint
 from zerodce_core.device import available_devices
+from zerodce_core.errors import ZeroDCEError
 from zerodce_core.losses import LossWeights
 from zerodce_core.model import ARCHITECTURES
 from zerodce_core.trainer import (
@@ -128,7 +130,7 @@ class TrainingDialog(QDialog):
         self._curves: dict[str, tuple[list[float], list[float]]] = {}
         self._build()
         self._update_buttons()
-        self.resize(1100, 720)
+        self.resize(1240, 640)
 
     # -- construction ----------------------------------------------------------------------
 
@@ -178,14 +180,15 @@ class TrainingDialog(QDialog):
         form.addRow("&Device:", self.device)
         setup = QGroupBox("Setup")
         setup.setLayout(form)
+        setup.setMaximumWidth(470)
 
         self.plot = pg.PlotWidget()
         self.plot.setBackground("#262628")
         self.plot.setLabel("bottom", "step")
-        self.plot.setLabel("left", "loss (log)")
+        self.plot.setLabel("left", "loss (log scale; terms unweighted)")
         self.plot.setLogMode(y=True)
         self.plot.showGrid(x=True, y=True, alpha=0.2)
-        self.plot.addLegend(offset=(-10, 10))
+        self.plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(20, 20, 22, 210), colCount=3)
         self.lines = {
             name: self.plot.plot([], [], name=name, pen=pg.mkPen(color, width=2 if name in
                                                                  ("total", "validation") else 1),
@@ -219,7 +222,9 @@ class TrainingDialog(QDialog):
         self.start_button = QPushButton("Start")
         self.cancel_button = QPushButton("Cancel")
         self.resume_button = QPushButton("Resume")
-        self.resume_button.setToolTip(f"Continue from {LAST_NAME} in the output folder")
+        self.resume_button.setToolTip(f"Continue from {LAST_NAME} in the output folder, with "
+                                      "the settings it was trained with (raise Epochs to "
+                                      "train longer)")
         self.use_button = QPushButton("Use this model")
         close = QPushButton("Close")
         self.start_button.clicked.connect(lambda: self.start(resume=False))
@@ -243,7 +248,7 @@ class TrainingDialog(QDialog):
 
     # -- running ---------------------------------------------------------------------------
 
-    def config(self, resume: bool = False) -> TrainConfig:
+    def config(self) -> TrainConfig:
         """The form as a TrainConfig (raises TrainingError with a readable message)."""
         out_dir = self.out_dir.text()
         return TrainConfig(
@@ -254,12 +259,25 @@ class TrainingDialog(QDialog):
             loss_weights=LossWeights(**{n: box.value() for n, box in self.weights.items()}),
             preview_every=self.preview_every.value(),
             init_checkpoint=self.init_checkpoint.text() or None,
-            resume_checkpoint=str(Path(out_dir) / LAST_NAME) if resume else None,
             device=self.device.currentText(),
         )
 
+    def _resume_config(self) -> TrainConfig:
+        """The interrupted run's own settings (stored in its checkpoint), shown in the form.
+
+        Only the epoch count and device come from the form, so a run can also be extended.
+        """
+        path = Path(self.out_dir.text()) / LAST_NAME
+        stored = load_checkpoint(path).info.training_config
+        config = TrainConfig.from_dict({**stored, "out_dir": self.out_dir.text(),
+                                        "epochs": self.epochs.value(),
+                                        "device": self.device.currentText(),
+                                        "resume_checkpoint": str(path)})
+        self.set_config(config)
+        return config
+
     def set_config(self, config: TrainConfig) -> None:
-        """Fill the form (used by tests and to repeat a run)."""
+        """Fill the form from a configuration."""
         self.data_dir.edit.setText(str(config.data_dir))
         self.out_dir.edit.setText(str(config.out_dir))
         self.arch.setCurrentText(config.arch)
@@ -279,8 +297,8 @@ class TrainingDialog(QDialog):
             self.status.setText("Choose the training images folder and an output folder first.")
             return
         try:
-            config = self.config(resume)
-        except Exception as exc:  # TrainingError and bad numbers both read as sentences
+            config = self._resume_config() if resume else self.config()
+        except (ZeroDCEError, ValueError, TypeError) as exc:  # read as sentences
             self.status.setText(describe_error(exc))
             return
         self.settings.train_data_dir = str(config.data_dir)

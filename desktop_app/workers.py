@@ -4,8 +4,8 @@ Work is written as plain functions or generators (superqt style): each `yield` b
 `progressed` signal and a chance to stop, and `Job.tick` is a `progress(done, total)`
 callback for core functions that raises `Cancelled` once the job is cancelled. Pausing is
 cooperative: a generator calls `job.checkpoint()` where a pause may take effect.
-`JobSlot` keeps at most one live job per purpose (Orange style): a newer request cancels
-the stale one, and the stale job's results never reach the window.
+`JobSlot` groups the jobs of one purpose; by default it keeps only the newest (Orange
+style): a newer request cancels the stale one, whose results never reach the window.
 """
 
 from __future__ import annotations
@@ -61,10 +61,6 @@ class Job(QObject):
 
     def resume(self) -> None:
         self._running.set()
-
-    @property
-    def is_cancelled(self) -> bool:
-        return self._cancel.is_set()
 
     @property
     def is_paused(self) -> bool:
@@ -127,13 +123,19 @@ class _Thread(QThread):
 
 
 class JobSlot(QObject):
-    """At most one live job for one purpose; starting another cancels and silences the old."""
+    """The live jobs of one purpose, reporting to the window only while they are live.
+
+    Exclusive (the default): starting a job cancels and silences the one before, for work
+    where only the newest request matters (a preview, a photo being opened). Otherwise
+    jobs run side by side (two exports to different files are both wanted).
+    """
 
     busy_changed = Signal(bool)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, exclusive: bool = True) -> None:
         super().__init__(parent)
-        self.current: Job | None = None
+        self.exclusive = exclusive
+        self.jobs: list[Job] = []
 
     def start(
         self,
@@ -145,46 +147,62 @@ class JobSlot(QObject):
         on_tick: Callable[[int, int], None] | None = None,
         on_cancel: Callable[[], None] | None = None,
     ) -> Job:
-        self.cancel()
+        if self.exclusive:
+            self.cancel()
         job = Job(fn, *args)
-        self.current = job
+        self.jobs.append(job)
         for signal, handler in ((job.succeeded, on_success), (job.failed, on_failure),
                                 (job.progressed, on_progress), (job.ticked, on_tick),
                                 (job.cancelled, on_cancel)):
             if handler is not None:
-                signal.connect(self._if_current(job, handler))
+                signal.connect(self._if_live(job, handler))
         job.finished.connect(lambda: self._finished(job))
-        self.busy_changed.emit(True)
+        if len(self.jobs) == 1:
+            self.busy_changed.emit(True)
         return job.start()
 
     def cancel(self) -> None:
-        """Cancel the live job; its late signals are ignored."""
-        if self.current is not None:
-            self.current.cancel()
-            self.current = None
+        """Cancel every live job; their late signals are ignored."""
+        if self.jobs:
+            for job in self.jobs:
+                job.cancel()
+            self.jobs.clear()
             self.busy_changed.emit(False)
 
     @property
-    def busy(self) -> bool:
-        return self.current is not None
+    def current(self) -> Job | None:
+        """The newest live job."""
+        return self.jobs[-1] if self.jobs else None
 
-    def _if_current(self, job: Job, handler: Callable[..., None]) -> Callable[..., None]:
+    @property
+    def busy(self) -> bool:
+        return bool(self.jobs)
+
+    def _if_live(self, job: Job, handler: Callable[..., None]) -> Callable[..., None]:
         def forward(*args: Any) -> None:
-            if job is self.current:
+            if job in self.jobs:
                 handler(*args)
 
         return forward
 
     def _finished(self, job: Job) -> None:
-        if job is self.current:
-            self.current = None
-            self.busy_changed.emit(False)
+        if job in self.jobs:
+            self.jobs.remove(job)
+            if not self.jobs:
+                self.busy_changed.emit(False)
 
 
-def shutdown(timeout_ms: int = 5000) -> None:
-    """Cancel every live job and wait for the threads, so Qt never destroys a running QThread."""
+def shutdown(timeout_ms: int = 5000) -> bool:
+    """Cancel every live job and wait for the threads; False if one is still running.
+
+    Jobs stop at their next yield or tick, but a single step of core work (one photo of a
+    batch in full quality) cannot be interrupted.
+    """
     for job in list(_live):
         job.cancel()
+    stopped = True
     for job in list(_live):
         if not job.wait(timeout_ms):
             log.warning("a background job did not stop within %d ms", timeout_ms)
+            stopped = False
+    return stopped

@@ -9,6 +9,7 @@ import torch
 from PIL import Image
 
 from tests.conftest import brightening_model
+from zerodce_core import kernels
 from zerodce_core.batch import BatchOptions, Status, plan_batch, run_batch
 from zerodce_core.engine import Engine
 from zerodce_core.video import (
@@ -95,11 +96,20 @@ def test_chosen_codec_and_frame_rate(engine, tmp_path):
     assert not (tmp_path / "bad.mkv").exists()
 
 
-def test_smoothing_stops_curve_pumping_and_resets_at_cuts():
+@pytest.fixture
+def one_thread():
+    """Tiny tensors run faster on one thread: two OpenMP pools spin against each other."""
+    threads = torch.get_num_threads()
+    yield 1
+    torch.set_num_threads(threads)
+    kernels.set_threads(threads)
+
+
+def test_smoothing_stops_curve_pumping_and_resets_at_cuts(one_thread):
     model = brightening_model()
     with torch.no_grad():
         model.e_conv7.weight.mul_(30)  # curves that react to noise, as trained ones do
-    engine = Engine(model, device="cpu")
+    engine = Engine(model, device="cpu", threads=one_thread)
     rng = np.random.default_rng(1)
     scene = rng.uniform(5, 60, (1, 1, 3)) * np.linspace(0.3, 1, 64)[None, :, None]
     frames = [(scene + rng.normal(0, 6, (48, 64, 3))).clip(0, 255).astype(np.uint8)

@@ -137,9 +137,7 @@ class ImageCache:
 
         with ThreadPoolExecutor(max(1, workers)) as pool:  # PIL decodes without the GIL
             arrays = list(pool.map(load, records))
-        kept = [(r, a) for r, a in zip(records, arrays) if a is not None]
-        self.records = [r for r, _ in kept]
-        self.arrays = [a for _, a in kept]
+        self.arrays = [a for a in arrays if a is not None]
 
     def __len__(self) -> int:
         return len(self.arrays)

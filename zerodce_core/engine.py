@@ -161,7 +161,7 @@ class Engine:
             for done, (y, x) in enumerate(boxes, 1):
                 y0, x0 = max(y - margin, 0), max(x - margin, 0)
                 y1, x1 = min(y + tile + margin, height), min(x + tile + margin, width)
-                patch = torch.from_numpy(rgb[y0:y1, x0:x1]).to(self.device)
+                patch = torch.from_numpy(np.array(rgb[y0:y1, x0:x1])).to(self.device)
                 patch = patch.permute(2, 0, 1)[None].to(self.dtype).mul_(1.0 / peak)
                 out = self.net(patch.contiguous(memory_format=torch.channels_last))[0]
                 core = out[:, y - y0 : y - y0 + tile, x - x0 : x - x0 + tile]

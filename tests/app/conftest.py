@@ -54,12 +54,12 @@ def photo(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def window(qtbot, settings: Settings, tiny_model: Path):
+    """The main window on the tiny model; closed here (not by qtbot) once its work is stopped."""
     win = MainWindow(settings, model=str(tiny_model))
-    qtbot.addWidget(win)
     win.show()
     qtbot.waitUntil(lambda: win.engine is not None, timeout=10000)
     yield win
     win.batch.stop()
-    if win._training is not None:
-        win._training.stop()
+    win.close()
     workers.shutdown()
+    win.deleteLater()

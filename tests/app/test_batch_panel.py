@@ -65,19 +65,13 @@ def test_pause_holds_the_queue_until_resumed(qtbot, window, tmp_path):
     panel = window.batch
     panel.add_paths([make_folder(tmp_path, good=3)])
     configure(panel, tmp_path / "out")
-    seen = []
-
-    def first_done(row, status):
-        seen.append(row)
-        if len(seen) == 1:
-            panel.toggle_pause()
-
-    panel.item_finished.connect(first_done)
-    panel.start()
-    qtbot.waitUntil(lambda: panel.slot.current is not None and panel.slot.current.is_paused
-                    and seen, timeout=20000)
+    with qtbot.waitSignal(panel.item_finished, timeout=20000):
+        panel.start()
+        panel.toggle_pause()  # takes effect once the photo in progress is written
     assert [s[1] for s in panel.states()] == ["done", "queued", "queued"]
     assert panel.pause_button.text() == "Resume"
+    assert panel.eta_label.text().endswith("paused")
+    assert len(list((tmp_path / "out").iterdir())) == 1
     with qtbot.waitSignal(panel.run_finished, timeout=20000):
         panel.toggle_pause()
     assert [s[1] for s in panel.states()] == ["done", "done", "done"]
@@ -95,3 +89,19 @@ def test_queue_editing(qtbot, window, tmp_path):
     assert [s[0] for s in panel.states()] == ["photo0.png", "photo1.png"]
     panel.clear_button.click()
     assert panel.states() == []
+
+
+def test_subfolders_are_mirrored_in_the_output_folder(qtbot, window, tmp_path):
+    panel = window.batch
+    folder = make_folder(tmp_path, good=1)
+    (folder / "night").mkdir()
+    write_photo(folder / "night" / "photo0.png", seed=7)  # same name, other folder
+    panel.recursive_box.setChecked(True)
+    assert panel.add_paths([folder]) == 2
+    configure(panel, tmp_path / "out")
+    panel.recursive_box.setChecked(False)  # rows already queued still run
+    with qtbot.waitSignal(panel.run_finished, timeout=20000) as finished:
+        panel.start()
+    assert finished.args[0]["done"] == 2
+    assert (tmp_path / "out" / "photo0_lit.png").is_file()
+    assert (tmp_path / "out" / "night" / "photo0_lit.png").is_file()

@@ -5,16 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent, QImage
-from PySide6.QtWidgets import QApplication, QMessageBox
-
+import pytest
 import qimage2ndarray
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QDropEvent, QImage
+from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox
+
+from desktop_app import workers
 from desktop_app.about import about_html
 from desktop_app.compare_view import ViewMode
+from desktop_app.document import ExportOptions
 from desktop_app.errors import show_unexpected_error
+from desktop_app.images import qimage_to_array, to_display_qimage
+from desktop_app.main_window import MainWindow
 from zerodce_core import __version__
+from zerodce_core.checkpoint import save_checkpoint
 from zerodce_core.errors import NoBundledModelError
+from zerodce_core.imageio import read_image, write_image
+from zerodce_core.model import DCENet
 
 from .conftest import TINY_ITERATIONS, write_photo
 
@@ -38,9 +46,19 @@ def test_opening_a_photo_shows_it(qtbot, window, photo):
     assert window.compare.has_image()
     assert window.compare.before_pixmap().size().toTuple() == (96, 64)
     assert photo.name in window.windowTitle()
-    assert "96 \u00d7 64" in window.image_label.text()
+    assert "96 \u00d7 64" in window.status.image_label.text()
     assert window.settings.recent_files == [str(photo)]
     assert window.strength.maximum() == TINY_ITERATIONS
+
+
+@pytest.mark.parametrize("shape, dtype", [((40, 50), np.uint8), ((40, 50, 4), np.uint8),
+                                          ((40, 50, 3), np.uint16)])
+def test_gray_alpha_and_16_bit_photos_open(qtbot, window, tmp_path, shape, dtype):
+    pixels = np.random.default_rng(1).integers(0, np.iinfo(dtype).max // 8, shape, dtype=dtype)
+    path = write_image(tmp_path / "photo.png", pixels)
+    open_and_wait(qtbot, window, path)
+    assert window.compare.after_pixmap().size().toTuple() == (50, 40)
+    assert f"{8 * pixels.itemsize}-bit" in window.status.image_label.text()
 
 
 def test_strength_slider_rerenders_without_the_network(qtbot, window, tmp_path, monkeypatch):
@@ -131,6 +149,21 @@ def test_missing_bundled_model_says_so(qtbot, window, monkeypatch):
     qtbot.waitUntil(lambda: "No default model is bundled" in window.message_bar.text())
 
 
+def test_without_a_model_the_photo_still_opens(qtbot, settings, monkeypatch):
+    def missing():
+        raise NoBundledModelError("no default model")
+
+    monkeypatch.setattr("zerodce_core.bundled.default_model_path", missing)
+    window = MainWindow(settings, model="")
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.document_shown, timeout=10000):
+        window.open_sample()  # while the model is still loading: deferred, then unenhanced
+    assert window.engine is None and window.document.maps is None
+    assert "No default model is bundled" in window.message_bar.text()
+    assert not window.save_action.isEnabled()
+    workers.shutdown()
+
+
 def test_unreadable_photo_shows_an_error(qtbot, window, tmp_path):
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"\xff\xd8\xff garbage")
@@ -139,11 +172,18 @@ def test_unreadable_photo_shows_an_error(qtbot, window, tmp_path):
     assert "broken.jpg" in window.message_bar.text()
 
 
+def test_out_of_memory_reads_as_advice(qtbot, window, photo, monkeypatch):
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(window.engine, "estimate", exhausted)
+    window.open_file(photo)
+    qtbot.waitUntil(lambda: "Out of memory" in window.message_bar.text())
+    assert "fast quality mode" in window.message_bar.text()
+
+
 def test_loading_another_model_reestimates(qtbot, window, photo, tmp_path):
     open_and_wait(qtbot, window, photo)
-    from zerodce_core.checkpoint import save_checkpoint
-    from zerodce_core.model import DCENet
-
     other = save_checkpoint(tmp_path / "other.safetensors", DCENet(6))
     with qtbot.waitSignal(window.document_shown, timeout=10000):
         window.load_model(str(other))
@@ -169,6 +209,18 @@ def test_save_never_overwrites_without_asking(qtbot, window, photo, monkeypatch)
     assert "original" in window.message_bar.text()
 
 
+def test_export_writes_the_chosen_format_and_depth(qtbot, window, photo, tmp_path):
+    open_and_wait(qtbot, window, photo)
+    target = tmp_path / "out" / "lit.tif"
+    target.parent.mkdir()
+    with qtbot.waitSignal(window.export_slot.busy_changed, timeout=10000,
+                          check_params_cb=lambda busy: not busy):
+        window._export_to(target, ExportOptions(format="tiff", bit_depth=16))
+    written = read_image(target)
+    assert written.pixels.dtype == np.uint16 and written.size == (96, 64)
+    assert "Saved lit.tif" in window.message_bar.text()
+
+
 def test_paste_and_drop_open_photos(qtbot, window, tmp_path):
     image = qimage2ndarray.array2qimage(np.full((20, 30, 3), 40, np.uint8))
     QApplication.clipboard().setImage(image)
@@ -191,6 +243,19 @@ def test_paste_and_drop_open_photos(qtbot, window, tmp_path):
     assert [s[0] for s in window.batch.states()] == ["p0.png", "p1.png"]
 
 
+def test_page_down_opens_the_next_photo_in_the_folder(qtbot, window, tmp_path):
+    folder = tmp_path / "roll"
+    folder.mkdir()
+    shots = [write_photo(folder / f"{name}.png", seed=i) for i, name in enumerate("abc")]
+    open_and_wait(qtbot, window, shots[2])
+    with qtbot.waitSignal(window.document_shown, timeout=10000):
+        window.next_action.trigger()
+    assert window.document.path == shots[0]  # wraps around
+    with qtbot.waitSignal(window.document_shown, timeout=10000):
+        window.previous_action.trigger()
+    assert window.document.path == shots[2]
+
+
 def test_about_names_version_model_and_device(window):
     text = about_html(window.engine)
     assert __version__ in text and "Tiny random test model." in text and "cpu" in text
@@ -207,8 +272,6 @@ def test_unexpected_errors_show_a_dialog(qtbot, monkeypatch):
 
 
 def test_settings_persist_across_windows(qtbot, window, settings, tiny_model):
-    from desktop_app.main_window import MainWindow
-
     window.view_actions[ViewMode.SIDE_BY_SIDE].trigger()
     window.strength.spin.setValue(2.5)
     window.set_quality("full")
@@ -222,9 +285,37 @@ def test_settings_persist_across_windows(qtbot, window, settings, tiny_model):
 
 
 def test_pasted_image_has_qimage_round_trip():
-    from desktop_app.images import qimage_to_array, to_display_qimage
-
     pixels = np.arange(4 * 5 * 3, dtype=np.uint8).reshape(4, 5, 3)
     image = to_display_qimage(pixels)
     assert image.format() == QImage.Format.Format_RGB32
     assert np.array_equal(qimage_to_array(image), pixels)
+
+
+def test_full_quality_reestimates_every_pixel(qtbot, window, photo):
+    open_and_wait(qtbot, window, photo)
+    with qtbot.waitSignal(window.document_shown, timeout=10000):
+        window.quality_actions["full"].trigger()
+    assert window.document.maps.mode == "full"
+    assert window.settings.mode == "full"
+
+
+def test_every_menu_action_works(qtbot, window, photo, monkeypatch):
+    """Trigger every menu item with dialogs answered "cancel": none may raise."""
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([], ""))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: ("", ""))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: "")
+    monkeypatch.setattr(QDialog, "exec", lambda self: QDialog.DialogCode.Rejected)
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: True)
+    open_and_wait(qtbot, window, photo)
+    menus = [a.menu() for a in window.menuBar().actions()]
+    actions = [a for menu in menus for a in menu.actions()
+               if not a.isSeparator() and a.menu() is None and a is not window.quit_action]
+    assert len(actions) > 20
+    for action in actions:
+        action.trigger()
+    for menu in (window.recent_menu, window.device_menu):
+        menu.aboutToShow.emit()
+        for action in menu.actions():
+            action.trigger()
+    qtbot.waitUntil(lambda: not window.document_slot.busy and not window.model_slot.busy)
+    window._training.close()

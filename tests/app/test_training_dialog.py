@@ -47,9 +47,11 @@ def test_cancel_leaves_a_resumable_checkpoint(qtbot, window, tmp_path):
     assert finished.args == ["cancelled"]
     assert (tmp_path / "run" / LAST_NAME).is_file()
     qtbot.waitUntil(dialog.resume_button.isEnabled)
+    dialog.batch_size.setValue(3)  # the run's own settings win over an edited form
     with qtbot.waitSignal(dialog.training_finished, timeout=60000) as resumed:
         dialog.resume_button.click()
     assert resumed.args == ["done"]
+    assert dialog.batch_size.value() == 2
 
 
 def test_a_bad_dataset_reads_as_a_sentence(qtbot, window, tmp_path):

@@ -1,0 +1,62 @@
+"""Background jobs: results, progress, failures, and a newer request silencing a stale one."""
+
+from __future__ import annotations
+
+import threading
+
+from desktop_app.workers import Job, JobSlot
+from zerodce_core.errors import ImageReadError
+
+
+def counting(job: Job, n: int):
+    yield from range(n)
+    return "done"
+
+
+def test_generator_job_reports_each_yield_then_the_result(qtbot):
+    job = Job(counting, 3)
+    seen, results = [], []
+    job.progressed.connect(seen.append)
+    job.succeeded.connect(results.append)
+    with qtbot.waitSignals([job.succeeded, job.finished], order="strict"):
+        job.start()
+    assert seen == [0, 1, 2]
+    assert results == ["done"]
+
+
+def test_failures_arrive_as_exceptions(qtbot):
+    def broken(job: Job) -> None:
+        raise ImageReadError("photo.jpg", "file is truncated or corrupt")
+
+    job = Job(broken)
+    with qtbot.waitSignal(job.failed) as blocker:
+        job.start()
+    assert str(blocker.args[0]) == "photo.jpg: file is truncated or corrupt"
+
+
+def test_a_newer_request_cancels_the_stale_one(qtbot):
+    release = threading.Event()
+
+    def stale(job: Job) -> str:
+        while not release.wait(0.01):
+            job.tick(0, 1)  # raises Cancelled once the slot has moved on
+        return "stale"
+
+    slot = JobSlot()
+    results = []
+    old = slot.start(stale, on_success=results.append)
+    with qtbot.waitSignal(old.cancelled, timeout=5000):
+        new = slot.start(lambda job: "fresh", on_success=results.append)
+    qtbot.waitUntil(lambda: not slot.busy)
+    release.set()
+    assert new.wait(5000) and old.wait(5000)
+    assert results == ["fresh"]
+
+
+def test_a_shared_slot_runs_jobs_side_by_side(qtbot):
+    slot = JobSlot(exclusive=False)
+    results = []
+    with qtbot.waitSignal(slot.busy_changed, check_params_cb=lambda busy: not busy):
+        slot.start(lambda job: "first", on_success=results.append)
+        slot.start(lambda job: "second", on_success=results.append)
+    assert sorted(results) == ["first", "second"]
