@@ -1,4 +1,4 @@
-"""Help pages: About (versions, the model's card, the device) and the shortcut list."""
+"""Help pages: About (versions, the device, the model's card) and the shortcut list."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import torch
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import qVersion
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QTextCursor
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
 from zerodce_core import Engine, __version__
@@ -18,13 +18,12 @@ PAPER = "https://li-chongyi.github.io/Proj_Zero-DCE.html"
 
 
 def about_html(engine: Engine | None) -> str:
-    """The About text; says plainly when no model is loaded."""
+    """The About text; says plainly when no model is loaded (the card follows, see below)."""
     rows = [
         ("Version", __version__),
         ("Qt / PySide6", f"{qVersion()} / {pyside_version}"),
         ("PyTorch", torch.__version__),
     ]
-    card = ""
     if engine is None:
         rows.append(("Model", "none loaded"))
     else:
@@ -36,17 +35,21 @@ def about_html(engine: Engine | None) -> str:
             ("Parameters", f"{info.parameter_count:,}" if info.parameter_count else "unknown"),
             ("Device", describe_device(engine.device)),
         ]
-        card = info.model_card.strip() or "This checkpoint carries no model card."
     table = "".join(f"<tr><td><b>{html.escape(k)}</b>&nbsp;&nbsp;</td>"
                     f"<td>{html.escape(v)}</td></tr>" for k, v in rows)
-    card_html = (f"<h3>Model card</h3><pre style='white-space: pre-wrap'>{html.escape(card)}</pre>"
-                 if card else "")
     return (
         "<h2>Zero-DCE Enhancer</h2>"
         "<p>Brightens low-light photos with Zero-Reference Deep Curve Estimation "
         f"(Guo et al., CVPR 2020; <a href='{PAPER}'>project page</a>).</p>"
-        f"<table>{table}</table>{card_html}"
+        f"<table>{table}</table><hr>"
     )
+
+
+def model_card(engine: Engine | None) -> str:
+    """The checkpoint's own model card (Markdown), or a note that it has none."""
+    if engine is None:
+        return ""
+    return engine.info.model_card.strip() or "*This checkpoint carries no model card.*"
 
 
 def shortcuts_html(actions: Iterable[QAction]) -> str:
@@ -65,15 +68,24 @@ def shortcuts_html(actions: Iterable[QAction]) -> str:
 
 
 class TextDialog(QDialog):
-    """A read-only rich-text page with a Close button (About, shortcuts)."""
+    """A read-only rich-text page with a Close button (About, shortcuts).
 
-    def __init__(self, title: str, text: str, parent: QWidget | None = None) -> None:
+    `markdown` is appended as Markdown, so a model card renders as its author wrote it.
+    """
+
+    def __init__(self, title: str, text: str, markdown: str = "",
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.resize(560, 480)
         self.browser = QTextBrowser()
         self.browser.setOpenExternalLinks(True)
         self.browser.setHtml(text)
+        if markdown:
+            cursor = self.browser.textCursor()
+            cursor.movePosition(QTextCursor.MoveOperation.End)
+            cursor.insertMarkdown(markdown)
+            self.browser.moveCursor(QTextCursor.MoveOperation.Start)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

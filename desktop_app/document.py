@@ -2,7 +2,7 @@
 
 Each job function runs on a worker thread (see `workers.Job`) and goes through the
 core: `read_image` -> `Engine.estimate` once -> `Engine.render` at any strength ->
-`write_image`. The display QImages are made here too, off the GUI thread.
+`denoise` -> `write_image`. The display QImages are made here too, off the GUI thread.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import numpy as np
 from PySide6.QtGui import QImage
 
 from zerodce_core.batch import BatchOptions, output_path
+from zerodce_core.denoise import denoise
 from zerodce_core.engine import CurveMaps, Engine, Mode
 from zerodce_core.errors import ZeroDCEError
 from zerodce_core.imageio import DecodedImage, read_image, write_image
@@ -64,6 +65,7 @@ class Prepared:
     before: QImage | None
     after: QImage
     strength: float  # what `after` was rendered at
+    noise: float  # and the noise reduction applied to it
 
 
 @dataclass
@@ -92,8 +94,14 @@ def preview_side(image: tuple[int, int], view: tuple[int, int]) -> int:
     return max(round(max(image) * scale), MIN_PREVIEW_SIDE)
 
 
+def finish(engine: Engine, maps: CurveMaps, strength: float, noise: float) -> np.ndarray:
+    """Render, then reduce the noise the curves amplified (the same steps for any size)."""
+    return denoise(engine.render(maps, strength), maps.rgb, noise)
+
+
 def prepare(job: Job, engine: Engine | None, source: Path | DecodedImage | Document,
-            mode: Mode, strength: float, view: tuple[int, int]) -> Iterator[str]:
+            mode: Mode, strength: float, noise: float,
+            view: tuple[int, int]) -> Iterator[str]:
     """Read (for a path), then estimate the curves and render them; yields status text.
 
     `view` is the size in device pixels the photo is shown in, for the slider preview.
@@ -110,20 +118,21 @@ def prepare(job: Job, engine: Engine | None, source: Path | DecodedImage | Docum
         before = to_display_qimage(decoded.pixels)
     document = Document(decoded)
     if engine is None:
-        return Prepared(document, before, before or to_display_qimage(decoded.pixels), strength)
+        return Prepared(document, before, before or to_display_qimage(decoded.pixels), strength,
+                        noise)
     job.checkpoint()
     yield "Estimating curves\u2026"
     document.maps = engine.estimate(decoded.pixels, mode=mode, progress=job.tick)
     document.preview = document.maps.preview(preview_side(decoded.size, view))
     job.checkpoint()
     yield "Rendering\u2026"
-    after = to_display_qimage(engine.render(document.maps, strength))
-    return Prepared(document, before, after, strength)
+    after = to_display_qimage(finish(engine, document.maps, strength, noise))
+    return Prepared(document, before, after, strength, noise)
 
 
-def render(job: Job, engine: Engine, maps: CurveMaps, strength: float) -> QImage:
+def render(job: Job, engine: Engine, maps: CurveMaps, strength: float, noise: float) -> QImage:
     """Full-resolution rendering for display."""
-    return to_display_qimage(engine.render(maps, strength))
+    return to_display_qimage(finish(engine, maps, strength, noise))
 
 
 def suggested_path(document: Document, folder: Path | None, options: ExportOptions) -> Path:
@@ -132,14 +141,14 @@ def suggested_path(document: Document, folder: Path | None, options: ExportOptio
     return output_path(document.source_name, Path(document.source_name.name), naming)
 
 
-def export(job: Job, engine: Engine, document: Document, strength: float, target: Path,
-           options: ExportOptions) -> Path:
+def export(job: Job, engine: Engine, document: Document, strength: float, noise: float,
+           target: Path, options: ExportOptions) -> Path:
     """Render at full resolution and write atomically; never onto the open original."""
     if document.path is not None and target.resolve() == document.path.resolve():
         raise ZeroDCEError(f"{target}: refusing to overwrite the original photo")
     if document.maps is None:
         raise ZeroDCEError("no model is loaded, so there is nothing to export yet")
-    pixels = engine.render(document.maps, strength)
+    pixels = finish(engine, document.maps, strength, noise)
     job.checkpoint()
     keep = options.keep_metadata
     return write_image(target, pixels, format=options.format, quality=options.quality,

@@ -48,7 +48,7 @@ from zerodce_core.errors import NoBundledModelError
 from zerodce_core.imageio import DecodedImage, is_image_file
 
 from . import document as doc_jobs
-from .about import TextDialog, about_html, shortcuts_html
+from .about import TextDialog, about_html, model_card, shortcuts_html
 from .batch_panel import BatchPanel
 from .compare_view import CompareView, ViewMode
 from .document import Document, ExportOptions, Prepared
@@ -276,6 +276,14 @@ class MainWindow(QMainWindow):
         self.strength.committed.connect(self._commit_strength)
         controls.addWidget(self.strength)
         controls.addSeparator()
+        self.noise = StrengthControl(
+            "&Noise reduction:", "Smooth the noise the enhancement lifted out of the shadows: "
+            "0 is off, 1 the strongest; the network is not run again", "")
+        self.noise.set_maximum(1)
+        self.noise.previewed.connect(lambda _: self._schedule_preview(self.strength.value()))
+        self.noise.committed.connect(self._commit_noise)
+        controls.addWidget(self.noise)
+        controls.addSeparator()
         self.quality_combo = QComboBox()
         self.quality_combo.addItem("Fast", "fast")
         self.quality_combo.addItem("Full", "full")
@@ -339,6 +347,7 @@ class MainWindow(QMainWindow):
         self.compare.set_mode(s.view_mode)
         self.view_actions[self.compare.mode].setChecked(True)
         self.strength.set_value(s.strength)
+        self.noise.set_value(s.denoise)
         self._sync_quality(s.mode)
         device = s.device if s.device in ["auto", *available_devices()] else "auto"
         self._sync_device(device)
@@ -422,7 +431,7 @@ class MainWindow(QMainWindow):
             return  # opened once the model is ready, so the photo appears enhanced at once
         self.document_slot.start(
             doc_jobs.prepare, self.engine, source, self.quality(), self.strength.value(),
-            self._view_pixels(),
+            self.noise.value(), self._view_pixels(),
             on_success=self._document_ready, on_failure=self._document_failed,
             on_progress=lambda text: self.status.showMessage(text),
             on_tick=self.status.set_progress)
@@ -447,7 +456,8 @@ class MainWindow(QMainWindow):
         self.status.clearMessage()
         self.message_bar.dismiss_topic("document")
         self._update_enabled()
-        if document.maps is not None and self.strength.value() != prepared.strength:
+        if document.maps is not None and (self.strength.value(), self.noise.value()) != (
+                prepared.strength, prepared.noise):
             self._commit_strength(self.strength.value())  # moved while the photo was loading
         self.document_shown.emit()
 
@@ -470,7 +480,8 @@ class MainWindow(QMainWindow):
         if self.engine is None or document is None or document.preview is None:
             return
         started = time.perf_counter()
-        pixels = self.engine.render(document.preview, self._preview_strength)
+        pixels = doc_jobs.finish(self.engine, document.preview, self._preview_strength,
+                                 self.noise.value())
         self.compare.set_after(QPixmap.fromImage(to_display_qimage(pixels)))
         elapsed = (time.perf_counter() - started) * 1000
         self.status.set_timing(f"{self._timing} \u00b7 preview {elapsed:.0f} ms")
@@ -488,6 +499,11 @@ class MainWindow(QMainWindow):
         else:
             self._full_render_timer.start()
 
+    def _commit_noise(self, noise: float) -> None:
+        """Noise reduction only re-renders: the curves stay as they are."""
+        self.settings.denoise = noise
+        self._commit_strength(self.strength.value())
+
     def _render_full(self) -> None:
         document = self.document
         if self.engine is None or document is None or document.maps is None:
@@ -501,7 +517,7 @@ class MainWindow(QMainWindow):
             self.render_shown.emit()
 
         self.render_slot.start(doc_jobs.render, self.engine, document.maps,
-                               self.strength.value(), on_success=shown,
+                               self.strength.value(), self.noise.value(), on_success=shown,
                                on_failure=self._show_error)
 
     def _full_strength(self) -> None:
@@ -658,7 +674,7 @@ class MainWindow(QMainWindow):
             return
         self.status.showMessage(f"Exporting {target.name}\u2026")
         self.export_slot.start(doc_jobs.export, self.engine, document, self.strength.value(),
-                               target, options, on_success=self._exported,
+                               self.noise.value(), target, options, on_success=self._exported,
                                on_failure=self._show_error)
 
     def confirm_overwrite(self, target: Path) -> bool:
@@ -680,10 +696,11 @@ class MainWindow(QMainWindow):
     # -- other windows ---------------------------------------------------------------------
 
     def show_about(self) -> None:
-        TextDialog("About Zero-DCE Enhancer", about_html(self.engine), self).exec()
+        TextDialog("About Zero-DCE Enhancer", about_html(self.engine), model_card(self.engine),
+                   self).exec()
 
     def show_shortcuts(self) -> None:
-        TextDialog("Keyboard shortcuts", shortcuts_html(self.actions()), self).exec()
+        TextDialog("Keyboard shortcuts", shortcuts_html(self.actions()), parent=self).exec()
 
     def show_training(self) -> None:
         """One training dialog per window; it keeps running while hidden."""
@@ -702,6 +719,7 @@ class MainWindow(QMainWindow):
         ready = self.engine is not None and self.document is not None \
             and self.document.maps is not None
         self.strength.setEnabled(self.engine is not None)
+        self.noise.setEnabled(self.engine is not None)
         for action in (self.save_action, self.export_action, self.stronger_action,
                        self.weaker_action, self.full_strength_action):
             action.setEnabled(ready)

@@ -102,6 +102,8 @@ class Settings:
     mode = Setting("fast", _one_of("fast", "full"))
     device = Setting("auto")
     model = Setting("")  # "" is the bundled default
+    denoise = Setting(0.0, _between(0.0, 1.0))
+    compare_gamma = Setting(False)
 
     export_format = Setting("keep", _one_of("keep", "jpeg", "png", "tiff", "webp"))
     export_quality = Setting(95, _between(1, 100))

@@ -1,4 +1,5 @@
-"""The strength slider and spin box: how many curve iterations to apply, in 0.05 steps.
+"""A slider and spin box in 0.05 steps: the curve iterations to apply (the strength), and
+the same control over 0..1 for noise reduction.
 
 It tells the window two different things: `previewed` while the slider is being dragged
 (render the screen-sized preview, it must feel instant) and `committed` when a value is
@@ -12,27 +13,29 @@ from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QSlider, QWid
 
 STEP = 0.05
 TICKS_PER_UNIT = round(1 / STEP)
+STRENGTH_TIP = ("Curve iterations applied: 0 is the original photo, the maximum is the model's "
+                "full enhancement ([ and ] step by 0.5)")
 
 
 class StrengthControl(QWidget):
-    """A labelled slider plus spin box over [0, iterations]."""
+    """A labelled slider plus spin box over [0, maximum]; defaults describe the strength."""
 
     previewed = Signal(float)
     committed = Signal(float)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, label: str = "&Strength:", tip: str = STRENGTH_TIP,
+                 suffix: str = " it.", parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.label = QLabel("&Strength:")
+        self.label = QLabel(label)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setMinimumWidth(180)
         self.slider.setPageStep(TICKS_PER_UNIT)
-        self.slider.setToolTip("Curve iterations applied: 0 is the original photo, the maximum "
-                               "is the model's full enhancement ([ and ] step by 0.5)")
+        self.slider.setToolTip(tip)
         self.spin = QDoubleSpinBox()
         self.spin.setDecimals(2)
         self.spin.setSingleStep(STEP)
         self.spin.setKeyboardTracking(False)
-        self.spin.setSuffix(" it.")
+        self.spin.setSuffix(suffix)
         self.label.setBuddy(self.slider)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -51,7 +54,7 @@ class StrengthControl(QWidget):
         return self.spin.maximum()
 
     def set_maximum(self, iterations: int) -> None:
-        """Adapt the range to the model's iteration count, clamping the current value."""
+        """Adapt the range (the model's iteration count), clamping the current value."""
         self.slider.blockSignals(True)
         self.spin.blockSignals(True)
         self.slider.setMaximum(iterations * TICKS_PER_UNIT)

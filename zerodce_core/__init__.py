@@ -17,6 +17,13 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0.0.0+unknown"
 
-from .engine import CurveMaps, Engine  # noqa: E402
-
 __all__ = ["CurveMaps", "Engine", "__version__"]
+
+
+def __getattr__(name: str) -> object:
+    """Import the engine (and torch, ~1.5 s) only when it is asked for."""
+    if name in ("CurveMaps", "Engine"):
+        from . import engine
+
+        return getattr(engine, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

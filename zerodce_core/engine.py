@@ -68,8 +68,7 @@ class CurveMaps:
         size = _fit(height, width, max_side)
         maps = self.maps
         if maps.shape[1] > size[0]:
-            full = torch.from_numpy(maps).float().mul_(self.map_scale)[None]
-            maps = F.interpolate(full, size=size, mode="area")[0].numpy()
+            maps = _downscale_maps(maps, self.map_scale, size)
         alpha = None if self.alpha is None else _resize(self.alpha[..., None], size)[..., 0]
         return dataclasses.replace(self, rgb=_resize(self.rgb, size), maps=maps, alpha=alpha)
 
@@ -194,6 +193,15 @@ def merge_channels(rgb: np.ndarray, alpha: np.ndarray | None, gray: bool) -> np.
     if alpha is not None:
         rgb = np.concatenate([rgb, alpha[..., None]], axis=2)
     return rgb[..., 0] if rgb.shape[2] == 1 else rgb
+
+
+def _downscale_maps(maps: np.ndarray, scale: float, size: tuple[int, int]) -> np.ndarray:
+    """Area-average full-size maps to `size`, one 3-channel map at a time to bound memory."""
+    out = np.empty((maps.shape[0], *size), np.float32)
+    for start in range(0, maps.shape[0], 3):
+        chunk = torch.from_numpy(maps[start : start + 3]).float().mul_(scale)[None]
+        out[start : start + 3] = F.interpolate(chunk, size=size, mode="area")[0].numpy()
+    return out
 
 
 def _fit(height: int, width: int, max_side: int) -> tuple[int, int]:

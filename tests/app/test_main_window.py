@@ -12,7 +12,7 @@ from PySide6.QtGui import QDesktopServices, QDropEvent, QImage
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox
 
 from desktop_app import workers
-from desktop_app.about import about_html
+from desktop_app.about import about_html, model_card
 from desktop_app.compare_view import ViewMode
 from desktop_app.document import ExportOptions
 from desktop_app.errors import show_unexpected_error
@@ -258,7 +258,8 @@ def test_page_down_opens_the_next_photo_in_the_folder(qtbot, window, tmp_path):
 
 def test_about_names_version_model_and_device(window):
     text = about_html(window.engine)
-    assert __version__ in text and "Tiny random test model." in text and "cpu" in text
+    assert __version__ in text and "cpu" in text and "tiny.safetensors" in text
+    assert model_card(window.engine) == "Tiny random test model."
 
 
 def test_unexpected_errors_show_a_dialog(qtbot, monkeypatch):
@@ -319,3 +320,27 @@ def test_every_menu_action_works(qtbot, window, photo, monkeypatch):
             action.trigger()
     qtbot.waitUntil(lambda: not window.document_slot.busy and not window.model_slot.busy)
     window._training.close()
+
+
+def test_noise_reduction_rerenders_and_exports_without_the_network(qtbot, window, photo,
+                                                                   tmp_path, monkeypatch):
+    open_and_wait(qtbot, window, photo)
+    window.strength.set_value(TINY_ITERATIONS)
+    window.strength.committed.emit(float(TINY_ITERATIONS))
+    plain = after_pixels(window)
+    calls = []
+    monkeypatch.setattr(window.engine, "estimate", lambda *a, **k: calls.append(a))
+    hook = window.engine.net.register_forward_hook(lambda *a: calls.append(a))
+    with qtbot.waitSignal(window.render_shown, timeout=10000):
+        window.noise.spin.setValue(1.0)
+    smoothed = after_pixels(window)
+    assert not np.array_equal(smoothed, plain)
+    assert window.settings.denoise == 1.0
+
+    target = tmp_path / "smooth.png"
+    with qtbot.waitSignal(window.export_slot.busy_changed, timeout=10000,
+                          check_params_cb=lambda busy: not busy):
+        window._export_to(target, ExportOptions())
+    hook.remove()
+    assert calls == []
+    assert np.array_equal(read_image(target).pixels, smoothed)
