@@ -79,6 +79,8 @@ class CompareView(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self._before: _Pyramid | None = None
         self._after: _Pyramid | None = None
+        self._comparison: _Pyramid | None = None  # shown on the before side instead
+        self._before_label = "Before"
         self._image_size = QSize()
         self._mode = ViewMode.SPLIT
         self._show_original = False
@@ -105,6 +107,19 @@ class CompareView(QWidget):
         if self._before is not None:
             self._after = _Pyramid(after)
             self.update()
+
+    def set_comparison(self, before: QPixmap | None, label: str = "Before") -> None:
+        """Show another image (any resolution) on the before side, such as a gamma-corrected
+        baseline, under `label`; None shows the original again. "Show original" still does."""
+        self._comparison = None if before is None else _Pyramid(before)
+        self._before_label = label
+        self.update()
+
+    def comparison_pixmap(self) -> QPixmap | None:
+        return None if self._comparison is None else self._comparison.levels[0]
+
+    def before_label(self) -> str:
+        return self._before_label
 
     def has_image(self) -> bool:
         return self._before is not None
@@ -238,6 +253,7 @@ class CompareView(QWidget):
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, EMPTY_TEXT)
             return
         panes = self._panes()
+        before = self._before if self._comparison is None else self._comparison
         if self._show_original:
             self._paint_layer(painter, panes[0], self._before, panes[0])
             self._paint_label(painter, panes[0], "Original", left=True)
@@ -245,19 +261,19 @@ class CompareView(QWidget):
             self._paint_layer(painter, panes[0], self._after, panes[0])
             self._paint_label(painter, panes[0], "Enhanced", left=True)
         elif self._mode is ViewMode.SIDE_BY_SIDE:
-            self._paint_layer(painter, panes[0], self._before, panes[0])
+            self._paint_layer(painter, panes[0], before, panes[0])
             self._paint_layer(painter, panes[1], self._after, panes[1])
-            self._paint_label(painter, panes[0], "Before", left=True)
+            self._paint_label(painter, panes[0], self._before_label, left=True)
             self._paint_label(painter, panes[1], "After", left=True)
         else:
             pane = panes[0]
             x = self.divider_x()
             left = QRectF(pane.left(), pane.top(), x - pane.left(), pane.height())
             right = QRectF(x, pane.top(), pane.right() - x, pane.height())
-            self._paint_layer(painter, pane, self._before, left)
+            self._paint_layer(painter, pane, before, left)
             self._paint_layer(painter, pane, self._after, right)
             self._paint_divider(painter, x)
-            self._paint_label(painter, pane, "Before", left=True)
+            self._paint_label(painter, pane, self._before_label, left=True)
             self._paint_label(painter, pane, "After", left=False)
 
     def _paint_layer(self, painter: QPainter, pane: QRectF, pyramid: _Pyramid,

@@ -18,6 +18,7 @@ from zerodce_core.batch import BatchOptions, output_path
 from zerodce_core.denoise import denoise
 from zerodce_core.engine import CurveMaps, Engine, Mode
 from zerodce_core.errors import ZeroDCEError
+from zerodce_core.gamma import gamma_like
 from zerodce_core.imageio import DecodedImage, read_image, write_image
 
 from .images import to_display_qimage
@@ -54,6 +55,16 @@ class Document:
 
 
 @dataclass
+class Rendered:
+    """Display images of one rendering: the enhanced photo and, when the view compares
+    against it, plain gamma correction of the source at the same mean brightness."""
+
+    after: QImage
+    gamma: float | None = None
+    gamma_image: QImage | None = None
+
+
+@dataclass
 class Prepared:
     """What a prepare job hands to the window: the document and its display images.
 
@@ -63,8 +74,8 @@ class Prepared:
 
     document: Document
     before: QImage | None
-    after: QImage
-    strength: float  # what `after` was rendered at
+    rendered: Rendered
+    strength: float  # what `rendered` was rendered at
     noise: float  # and the noise reduction applied to it
 
 
@@ -100,7 +111,7 @@ def finish(engine: Engine, maps: CurveMaps, strength: float, noise: float) -> np
 
 
 def prepare(job: Job, engine: Engine | None, source: Path | DecodedImage | Document,
-            mode: Mode, strength: float, noise: float,
+            mode: Mode, strength: float, noise: float, gamma: bool,
             view: tuple[int, int]) -> Iterator[str]:
     """Read (for a path), then estimate the curves and render them; yields status text.
 
@@ -118,21 +129,32 @@ def prepare(job: Job, engine: Engine | None, source: Path | DecodedImage | Docum
         before = to_display_qimage(decoded.pixels)
     document = Document(decoded)
     if engine is None:
-        return Prepared(document, before, before or to_display_qimage(decoded.pixels), strength,
-                        noise)
+        shown = Rendered(before or to_display_qimage(decoded.pixels))
+        return Prepared(document, before, shown, strength, noise)
     job.checkpoint()
     yield "Estimating curves\u2026"
     document.maps = engine.estimate(decoded.pixels, mode=mode, progress=job.tick)
     document.preview = document.maps.preview(preview_side(decoded.size, view))
     job.checkpoint()
     yield "Rendering\u2026"
-    after = to_display_qimage(finish(engine, document.maps, strength, noise))
-    return Prepared(document, before, after, strength, noise)
+    rendered = display(engine, document.maps, strength, noise, gamma)
+    return Prepared(document, before, rendered, strength, noise)
 
 
-def render(job: Job, engine: Engine, maps: CurveMaps, strength: float, noise: float) -> QImage:
+def display(engine: Engine, maps: CurveMaps, strength: float, noise: float,
+            gamma: bool) -> Rendered:
+    """Render for the screen, with the gamma baseline when `gamma` (any size of maps)."""
+    enhanced = finish(engine, maps, strength, noise)
+    if not gamma:
+        return Rendered(to_display_qimage(enhanced))
+    value, corrected = gamma_like(maps.rgb, enhanced)
+    return Rendered(to_display_qimage(enhanced), value, to_display_qimage(corrected))
+
+
+def render(job: Job, engine: Engine, maps: CurveMaps, strength: float, noise: float,
+           gamma: bool) -> Rendered:
     """Full-resolution rendering for display."""
-    return to_display_qimage(finish(engine, maps, strength, noise))
+    return display(engine, maps, strength, noise, gamma)
 
 
 def suggested_path(document: Document, folder: Path | None, options: ExportOptions) -> Path:

@@ -51,10 +51,10 @@ from . import document as doc_jobs
 from .about import TextDialog, about_html, model_card, shortcuts_html
 from .batch_panel import BatchPanel
 from .compare_view import CompareView, ViewMode
-from .document import Document, ExportOptions, Prepared
+from .document import Document, ExportOptions, Prepared, Rendered
 from .errors import describe_error
 from .export_dialog import ExportDialog
-from .images import image_filter, qimage_to_array, to_display_qimage
+from .images import image_filter, qimage_to_array
 from .message_bar import MessageBar
 from .model_selector import CHECKPOINT_FILTER, ModelSelector
 from .settings import Settings
@@ -178,6 +178,9 @@ class MainWindow(QMainWindow):
             self.view_actions[mode] = action
         self.original_action = a("Show &original", self.compare.set_show_original, "\\",
                                  "Toggle the original photo (or hold Space)", True)
+        self.gamma_action = a("Compare with &gamma correction", self.set_compare_gamma, "G",
+                              "Show plain gamma correction of equal mean brightness on the "
+                              "before side", True)
         self.fit_action = a("Zoom to &fit", self.compare.zoom_fit, "Ctrl+0")
         self.actual_action = a("&Actual pixels (100%)", self.compare.zoom_actual, "Ctrl+1")
         self.zoom_in_action = a("Zoom &in", self.compare.zoom_in,
@@ -228,7 +231,7 @@ class MainWindow(QMainWindow):
 
         view_menu = menu.addMenu("&View")
         view_menu.addActions(list(self.view_actions.values()))
-        view_menu.addAction(self.original_action)
+        view_menu.addActions([self.original_action, self.gamma_action])
         view_menu.addSeparator()
         view_menu.addActions([self.fit_action, self.actual_action, self.zoom_in_action,
                               self.zoom_out_action])
@@ -348,6 +351,7 @@ class MainWindow(QMainWindow):
         self.view_actions[self.compare.mode].setChecked(True)
         self.strength.set_value(s.strength)
         self.noise.set_value(s.denoise)
+        self.gamma_action.setChecked(s.compare_gamma)
         self._sync_quality(s.mode)
         device = s.device if s.device in ["auto", *available_devices()] else "auto"
         self._sync_device(device)
@@ -431,7 +435,7 @@ class MainWindow(QMainWindow):
             return  # opened once the model is ready, so the photo appears enhanced at once
         self.document_slot.start(
             doc_jobs.prepare, self.engine, source, self.quality(), self.strength.value(),
-            self.noise.value(), self._view_pixels(),
+            self.noise.value(), self.gamma_action.isChecked(), self._view_pixels(),
             on_success=self._document_ready, on_failure=self._document_failed,
             on_progress=lambda text: self.status.showMessage(text),
             on_tick=self.status.set_progress)
@@ -440,14 +444,13 @@ class MainWindow(QMainWindow):
         document = prepared.document
         self.document = document
         self._pending_source = None
-        after = QPixmap.fromImage(prepared.after)
         if prepared.before is not None:  # a new photo, not a re-estimate
-            self.compare.set_images(QPixmap.fromImage(prepared.before), after,
+            self.compare.set_images(QPixmap.fromImage(prepared.before),
+                                    QPixmap.fromImage(prepared.rendered.after),
                                     QSize(*document.decoded.size))
             if self._remember_source and document.path is not None:
                 self.settings.add_recent("recent_files", str(document.path))
-        else:
-            self.compare.set_after(after)
+        self._show_rendered(prepared.rendered)
         self.setWindowTitle(f"{document.name} \u2014 {APP_TITLE}")
         self.status.set_photo(document.describe())
         if document.maps is not None:
@@ -456,8 +459,9 @@ class MainWindow(QMainWindow):
         self.status.clearMessage()
         self.message_bar.dismiss_topic("document")
         self._update_enabled()
-        if document.maps is not None and (self.strength.value(), self.noise.value()) != (
-                prepared.strength, prepared.noise):
+        if document.maps is not None and (
+                (self.strength.value(), self.noise.value()) != (prepared.strength, prepared.noise)
+                or self.gamma_action.isChecked() != (prepared.rendered.gamma is not None)):
             self._commit_strength(self.strength.value())  # moved while the photo was loading
         self.document_shown.emit()
 
@@ -480,9 +484,9 @@ class MainWindow(QMainWindow):
         if self.engine is None or document is None or document.preview is None:
             return
         started = time.perf_counter()
-        pixels = doc_jobs.finish(self.engine, document.preview, self._preview_strength,
-                                 self.noise.value())
-        self.compare.set_after(QPixmap.fromImage(to_display_qimage(pixels)))
+        self._show_rendered(doc_jobs.display(self.engine, document.preview,
+                                             self._preview_strength, self.noise.value(),
+                                             self.gamma_action.isChecked()))
         elapsed = (time.perf_counter() - started) * 1000
         self.status.set_timing(f"{self._timing} \u00b7 preview {elapsed:.0f} ms")
 
@@ -499,6 +503,22 @@ class MainWindow(QMainWindow):
         else:
             self._full_render_timer.start()
 
+    def _show_rendered(self, rendered: Rendered) -> None:
+        self.compare.set_after(QPixmap.fromImage(rendered.after))
+        if rendered.gamma_image is None:
+            self.compare.set_comparison(None)
+        else:
+            self.compare.set_comparison(QPixmap.fromImage(rendered.gamma_image),
+                                        f"Gamma \u03b3={rendered.gamma:.2f}")
+
+    def set_compare_gamma(self, on: bool) -> None:
+        """The before side shows plain gamma correction at the enhanced mean brightness."""
+        self.gamma_action.setChecked(on)
+        self.settings.compare_gamma = on
+        if not on:
+            self.compare.set_comparison(None)
+        self._commit_strength(self.strength.value())
+
     def _commit_noise(self, noise: float) -> None:
         """Noise reduction only re-renders: the curves stay as they are."""
         self.settings.denoise = noise
@@ -510,14 +530,15 @@ class MainWindow(QMainWindow):
             return
         started = time.perf_counter()
 
-        def shown(image: object) -> None:
-            self.compare.set_after(QPixmap.fromImage(image))
+        def shown(rendered: Rendered) -> None:
+            self._show_rendered(rendered)
             elapsed = time.perf_counter() - started
             self.status.set_timing(f"{self._timing} \u00b7 render {elapsed:.2f} s")
             self.render_shown.emit()
 
         self.render_slot.start(doc_jobs.render, self.engine, document.maps,
-                               self.strength.value(), self.noise.value(), on_success=shown,
+                               self.strength.value(), self.noise.value(),
+                               self.gamma_action.isChecked(), on_success=shown,
                                on_failure=self._show_error)
 
     def _full_strength(self) -> None:

@@ -10,6 +10,7 @@ from PIL import Image
 
 from zerodce_core.batch import BatchOptions, Status, plan_batch, run_batch, summarize, write_report
 from zerodce_core.engine import Engine
+from zerodce_core.errors import Cancelled
 
 
 @pytest.fixture
@@ -118,3 +119,18 @@ def test_format_and_report(engine, messy_folder, tmp_path):
     assert report["summary"] == summarize(items) == {
         "queued": 0, "running": 0, "done": 1, "failed": 1, "skipped": 0}
     assert report["items"][1]["reason"]
+
+
+def test_cancel_inside_a_file_leaves_it_queued_and_unwritten(model_file, tmp_path):
+    engine = Engine(model_file, device="cpu", mode="full", tile_size=16)
+    options = BatchOptions(out_dir=tmp_path / "o", mode="full")
+    items = plan_batch([_photo(tmp_path / "big.png")], options)
+
+    def stop_at_second_tile(done, total):
+        if done == 2:
+            raise Cancelled("stop")
+
+    with pytest.raises(Cancelled):
+        list(run_batch(engine, items, options, progress=stop_at_second_tile))
+    assert items[0].status is Status.QUEUED
+    assert not (tmp_path / "o").exists() or not list((tmp_path / "o").iterdir())

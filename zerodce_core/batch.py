@@ -27,8 +27,8 @@ import numpy as np
 
 from .atomic import atomic_path
 from .denoise import denoise
-from .engine import Engine, Mode
-from .errors import ImageWriteError, ZeroDCEError
+from .engine import Engine, Mode, Progress
+from .errors import Cancelled, ImageWriteError, ZeroDCEError
 from .gamma import comparison_sheet
 from .imageio import WRITE_FORMATS, format_for_path, is_image_file, read_image, write_image
 from .video import VideoOptions, VideoProgress, enhance_video, is_video_file
@@ -125,11 +125,13 @@ def plan_batch(inputs: Iterable[str | Path], options: BatchOptions) -> list[Batc
     return items
 
 
-def enhance_file(engine: Engine, source: Path, target: Path, options: BatchOptions) -> None:
+def enhance_file(engine: Engine, source: Path, target: Path, options: BatchOptions,
+                 progress: Progress | None = None) -> None:
     """One photo through the whole data path; the output appears atomically or not at all."""
     _refuse_input(source, target)
     decoded = read_image(source)
-    rendered = engine.render(engine.estimate(decoded.pixels, mode=options.mode), options.strength)
+    maps = engine.estimate(decoded.pixels, mode=options.mode, progress=progress)
+    rendered = engine.render(maps, options.strength)
     rendered = denoise(rendered, decoded.pixels, options.denoise)
     target.parent.mkdir(parents=True, exist_ok=True)
     keep = options.keep_metadata
@@ -142,11 +144,11 @@ def enhance_file(engine: Engine, source: Path, target: Path, options: BatchOptio
         write_image(comparison_path(target), np.asarray(sheet), format="jpeg", quality=90)
 
 
-def enhance_media(engine: Engine, source: Path, target: Path,
-                  options: BatchOptions) -> Iterator[VideoProgress]:
+def enhance_media(engine: Engine, source: Path, target: Path, options: BatchOptions,
+                  progress: Progress | None = None) -> Iterator[VideoProgress]:
     """Any supported file: videos yield progress per frame, photos finish without yielding."""
     if not is_video_file(source):
-        enhance_file(engine, source, target, options)
+        enhance_file(engine, source, target, options, progress)
         return
     _refuse_input(source, target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -154,10 +156,13 @@ def enhance_media(engine: Engine, source: Path, target: Path,
                              denoise_strength=options.denoise)
 
 
-def run_batch(engine: Engine, items: list[BatchItem], options: BatchOptions) -> Iterator[BatchItem]:
+def run_batch(engine: Engine, items: list[BatchItem], options: BatchOptions,
+              progress: Progress | None = None) -> Iterator[BatchItem]:
     """Process queued items, yielding each when it starts, after each video frame, and at the end.
 
     Closing the generator mid-video stops between frames and leaves no partial output.
+    `progress(done, total)` reaches the network tile by tile; if it raises Cancelled the
+    batch stops inside that file, which stays queued with no output written.
     """
     for item in items:
         if item.status is not Status.QUEUED:
@@ -172,10 +177,13 @@ def run_batch(engine: Engine, items: list[BatchItem], options: BatchOptions) -> 
         started = time.perf_counter()
         try:
             with contextlib.closing(enhance_media(engine, item.source, item.target,
-                                                  options)) as progress:
-                for step in progress:
+                                                  options, progress)) as steps:
+                for step in steps:
                     item.frame, item.frames, item.eta = step.frame, step.total, step.eta
                     yield item
+        except Cancelled:
+            item.status = Status.QUEUED  # stopped inside this file: nothing was written
+            raise
         except (ZeroDCEError, OSError, MemoryError, ValueError, RuntimeError) as exc:
             item.status, item.reason = Status.FAILED, _reason(exc, item.source)
         else:

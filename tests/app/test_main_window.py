@@ -344,3 +344,37 @@ def test_noise_reduction_rerenders_and_exports_without_the_network(qtbot, window
     hook.remove()
     assert calls == []
     assert np.array_equal(read_image(target).pixels, smoothed)
+
+
+def test_gamma_comparison_replaces_the_before_side(qtbot, window, photo):
+    open_and_wait(qtbot, window, photo)
+    window.strength.set_value(TINY_ITERATIONS)
+    assert window.compare.comparison_pixmap() is None
+    assert window.compare.before_label() == "Before"
+    with qtbot.waitSignal(window.render_shown, timeout=10000):
+        window.gamma_action.trigger()
+    gamma = pixels(window.compare.comparison_pixmap())
+    assert window.compare.before_label().startswith("Gamma \u03b3=")
+    assert not np.array_equal(gamma, pixels(window.compare.before_pixmap()))
+    assert abs(gamma.mean() - after_pixels(window).mean()) < 3  # same mean brightness
+    assert window.settings.compare_gamma
+    window.compare.grab()  # paints with the label
+
+    with qtbot.waitSignal(window.render_shown, timeout=10000):
+        window.gamma_action.trigger()
+    assert window.compare.comparison_pixmap() is None
+    assert window.compare.before_label() == "Before" and not window.settings.compare_gamma
+
+
+def test_gamma_comparison_is_restored_for_the_next_photo(qtbot, settings, tiny_model, photo):
+    settings.compare_gamma = True
+    win = MainWindow(settings, model=str(tiny_model))
+    try:
+        qtbot.waitUntil(lambda: win.engine is not None, timeout=10000)
+        assert win.gamma_action.isChecked()
+        open_and_wait(qtbot, win, photo)
+        assert win.compare.comparison_pixmap() is not None
+    finally:
+        win.close()
+        workers.shutdown()
+        win.deleteLater()
