@@ -27,7 +27,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="zerodce-app",
                                      description="Brighten low-light photos with Zero-DCE.")
     parser.add_argument("paths", nargs="*", type=Path,
-                        help="photos to open; several photos or folders also fill the batch queue")
+                        help="a photo or video to open; several files or folders also fill the "
+                        "batch queue")
     parser.add_argument("--model", help="checkpoint to use instead of the remembered model")
     parser.add_argument("--settings", type=Path,
                         help="use this ini file for preferences (default: the user's)")

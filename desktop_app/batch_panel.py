@@ -79,10 +79,14 @@ def format_duration(seconds: float) -> str:
 
 def batch_job(job: Job, engine: Engine, items: list[BatchItem],
               options: BatchOptions) -> Iterator[tuple[int, BatchItem]]:
-    """Pull `run_batch` one state change at a time; pause and cancel act between files
-    (and between frames of a video, which `run_batch` then closes without partial output)."""
+    """Pull `run_batch` one state change at a time; pause acts between files (and video
+    frames), cancel also between network tiles of a photo. Neither leaves partial output."""
     index = {id(item): i for i, item in enumerate(items)}
-    for item in run_batch(engine, items, options):
+
+    def stop_inside_a_file(done: int, total: int) -> None:
+        job.raise_if_cancelled()
+
+    for item in run_batch(engine, items, options, progress=stop_inside_a_file):
         yield index[id(item)], dataclasses.replace(item)  # a copy: the worker mutates items
         if item.status in FINAL or item.frames:  # between files, or between video frames
             job.checkpoint()

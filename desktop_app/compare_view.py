@@ -94,10 +94,15 @@ class CompareView(QWidget):
 
     # -- content ---------------------------------------------------------------------------
 
-    def set_images(self, before: QPixmap, after: QPixmap, size: QSize) -> None:
-        """Show a new photo; `size` is its full resolution. Resets the view to fit."""
+    def set_images(self, before: QPixmap, after: QPixmap, size: QSize,
+                   keep_view: bool = False) -> None:
+        """Show a new photo; `size` is its full resolution. Resets the view to fit unless
+        `keep_view` and the size is unchanged (the next frame of a video)."""
         self._before = _Pyramid(before)
         self._after = _Pyramid(after)
+        if keep_view and size == self._image_size:
+            self.update()
+            return
         self._image_size = QSize(size)
         self.zoom_fit()
         self.zoom_changed.emit(self.scale)

@@ -20,6 +20,7 @@ from zerodce_core.engine import CurveMaps, Engine, Mode
 from zerodce_core.errors import ZeroDCEError
 from zerodce_core.gamma import gamma_like
 from zerodce_core.imageio import DecodedImage, read_image, write_image
+from zerodce_core.video import VideoInfo, open_video, read_frame
 
 from .images import to_display_qimage
 from .workers import Job
@@ -93,6 +94,17 @@ class ExportOptions:
 def pasted_image(pixels: np.ndarray) -> DecodedImage:
     """Clipboard pixels as a decoded image without a file: exported as PNG by default."""
     return DecodedImage(pixels=pixels, path=None, format="PNG", icc_profile=None, exif=None)
+
+
+def video_frame(job: Job, path: Path, index: int) -> DecodedImage:
+    """One upright frame of a video, opened like a photo (named after the video)."""
+    return DecodedImage(pixels=read_frame(path, index), path=path, format=path.suffix[1:].upper(),
+                        icc_profile=None, exif=None)
+
+
+def first_frame(job: Job, path: Path) -> tuple[VideoInfo, DecodedImage]:
+    """A video's layout for the scrubber, and its first frame."""
+    return open_video(path), video_frame(job, path, 0)
 
 
 def preview_side(image: tuple[int, int], view: tuple[int, int]) -> int:

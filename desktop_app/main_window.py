@@ -1,4 +1,5 @@
-"""The main window: open a photo, compare before/after, set the strength, export.
+"""The main window: open a photo (or a video's frame), compare before/after, set the
+strength and noise reduction, export.
 
 The window owns the engine and the open document and wires widgets to background jobs;
 every computation goes through `zerodce_core` (see `document` for the job functions).
@@ -46,6 +47,7 @@ from zerodce_core.bundled import resource_path, sample_photo_path
 from zerodce_core.device import available_devices, describe_device
 from zerodce_core.errors import NoBundledModelError
 from zerodce_core.imageio import DecodedImage, is_image_file
+from zerodce_core.video import VideoInfo, is_video_file
 
 from . import document as doc_jobs
 from .about import TextDialog, about_html, model_card, shortcuts_html
@@ -60,6 +62,7 @@ from .model_selector import CHECKPOINT_FILTER, ModelSelector
 from .settings import Settings
 from .status_bar import StatusBar
 from .strength_control import StrengthControl
+from .video_scrubber import VideoScrubber
 from .workers import Job, JobSlot
 
 if TYPE_CHECKING:
@@ -94,10 +97,12 @@ class MainWindow(QMainWindow):
         self._preview_strength = 0.0
         self._timing = ""
         self._training: TrainingDialog | None = None
+        self._video: Path | None = None  # the open video, whose frame is the document
         self.document_slot = JobSlot(self)
         self.render_slot = JobSlot(self)
         self.model_slot = JobSlot(self)
         self.export_slot = JobSlot(self, exclusive=False)
+        self.frame_slot = JobSlot(self)
         self._preview_timer = QTimer(self, singleShot=True, interval=0)
         self._preview_timer.timeout.connect(self._render_preview)
         # Wheel and arrow keys commit many values in a row: render full size for the last only.
@@ -132,6 +137,10 @@ class MainWindow(QMainWindow):
         layout.setSpacing(0)
         layout.addWidget(self.message_bar)
         layout.addWidget(self.compare, 1)
+        self.scrubber = VideoScrubber()
+        self.scrubber.frame_requested.connect(self._request_frame)
+        self.scrubber.hide()
+        layout.addWidget(self.scrubber)
         self.setCentralWidget(central)
 
     def _action(self, text: str, slot: object, shortcut: str | QKeySequence.StandardKey
@@ -360,8 +369,9 @@ class MainWindow(QMainWindow):
     # -- opening ---------------------------------------------------------------------------
 
     def choose_files(self) -> None:
-        names, _ = QFileDialog.getOpenFileNames(self, "Open photos", self.settings.last_open_dir,
-                                                image_filter())
+        names, _ = QFileDialog.getOpenFileNames(self, "Open photos or a video",
+                                                self.settings.last_open_dir,
+                                                image_filter(videos=True))
         if names:
             self.open_paths([Path(n) for n in names])
 
@@ -385,7 +395,34 @@ class MainWindow(QMainWindow):
     def open_file(self, path: str | Path) -> None:
         path = Path(path)
         self.settings.last_open_dir = str(path.parent)
-        self._start_document(path)
+        if is_video_file(path):
+            self.status.showMessage(f"Reading {path.name}\u2026")
+            self.frame_slot.start(doc_jobs.first_frame, path,
+                                  on_success=lambda opened: self._video_opened(path, *opened),
+                                  on_failure=self._document_failed)
+        else:
+            self._start_document(path)
+
+    def _video_opened(self, path: Path, info: VideoInfo, frame: DecodedImage) -> None:
+        """Show the scrubber and enhance the first frame like a photo."""
+        self._video = path
+        self.settings.add_recent("recent_files", str(path))
+        self.scrubber.set_video(info)
+        self.scrubber.show()
+        self._start_document(frame, remember=False, video=True)
+
+    def _request_frame(self, index: int) -> None:
+        """Read a frame on a worker; a newer request cancels this one."""
+        if self._video is not None:
+            self.frame_slot.start(
+                doc_jobs.video_frame, self._video, index,
+                on_success=lambda frame: self._start_document(frame, remember=False, video=True),
+                on_failure=self._show_error)
+
+    def _close_video(self) -> None:
+        self._video = None
+        self.frame_slot.cancel()
+        self.scrubber.hide()
 
     def step_photo(self, step: int) -> None:
         """Open the next (1) or previous (-1) photo of the open one's folder, wrapping around."""
@@ -424,8 +461,13 @@ class MainWindow(QMainWindow):
                                           "info")
 
     def _start_document(self, source: Path | DecodedImage | Document,
-                        remember: bool = True) -> None:
-        """Read (a path), estimate and render on a worker; a newer call cancels this one."""
+                        remember: bool = True, video: bool = False) -> None:
+        """Read (a path), estimate and render on a worker; a newer call cancels this one.
+
+        `video` marks a frame of the open video; anything else closes the video.
+        """
+        if not video:
+            self._close_video()
         self._full_render_timer.stop()
         self.render_slot.cancel()
         self._pending_source = source
@@ -447,7 +489,8 @@ class MainWindow(QMainWindow):
         if prepared.before is not None:  # a new photo, not a re-estimate
             self.compare.set_images(QPixmap.fromImage(prepared.before),
                                     QPixmap.fromImage(prepared.rendered.after),
-                                    QSize(*document.decoded.size))
+                                    QSize(*document.decoded.size),
+                                    keep_view=self._video is not None)
             if self._remember_source and document.path is not None:
                 self.settings.add_recent("recent_files", str(document.path))
         self._show_rendered(prepared.rendered)
@@ -613,7 +656,8 @@ class MainWindow(QMainWindow):
         self._model_loading = False
         self.status.clearMessage()
         if self.engine is None and self._pending_source is not None:
-            self._start_document(self._pending_source, self._remember_source)  # unenhanced
+            self._start_document(self._pending_source, self._remember_source,  # unenhanced
+                                 self._video is not None)
         self.model_selector.set_models(self.settings.recent_models,
                                        self._model_spec if self.engine else spec)
         if isinstance(exc, NoBundledModelError):
@@ -626,10 +670,11 @@ class MainWindow(QMainWindow):
 
     def _reestimate(self) -> None:
         """New engine or quality: estimate again for whatever is open or being opened."""
+        video = self._video is not None
         if self._pending_source is not None:  # still being opened
-            self._start_document(self._pending_source, remember=self._remember_source)
+            self._start_document(self._pending_source, self._remember_source, video)
         elif self.document is not None:
-            self._start_document(self.document, remember=False)
+            self._start_document(self.document, remember=False, video=video)
 
     # -- saving ----------------------------------------------------------------------------
 
@@ -668,14 +713,23 @@ class MainWindow(QMainWindow):
             return False
         return True
 
+    def _queue_video(self) -> bool:
+        """A video is enhanced whole by the batch queue, not saved as a still of one frame."""
+        if self._video is None:
+            return False
+        self.batch.add_paths([self._video])
+        self.batch_dock.show()
+        self.status.showMessage(f"{self._video.name} is in the batch queue", 5000)
+        return True
+
     def save(self) -> None:
         """Write with the remembered options to the suggested name, asking before replacing."""
-        if self._can_export():
+        if not self._queue_video() and self._can_export():
             self._export_to(self._suggested_path(False), self.export_options())
 
     def export_as(self) -> None:
         """Ask where and how to write, remember the options, then export on a worker."""
-        if not self._can_export():
+        if self._queue_video() or not self._can_export():
             return
         dialog = ExportDialog(self._suggested_path(True), self.export_options(), self)
         if dialog.exec() == ExportDialog.DialogCode.Accepted:
@@ -755,7 +809,8 @@ class MainWindow(QMainWindow):
 
     def cancel_work(self) -> None:
         """The status bar's Cancel: stop opening, loading, rendering and exporting."""
-        for slot in (self.document_slot, self.model_slot, self.export_slot, self.render_slot):
+        for slot in (self.document_slot, self.model_slot, self.export_slot, self.render_slot,
+                     self.frame_slot):
             slot.cancel()
         self._pending_source = None
         self._model_loading = False

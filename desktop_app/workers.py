@@ -74,6 +74,10 @@ class Job(QObject):
     def checkpoint(self) -> None:
         """Block while paused; raise Cancelled if cancelled. Called from the worker thread."""
         self._running.wait()
+        self.raise_if_cancelled()
+
+    def raise_if_cancelled(self) -> None:
+        """Stop deep inside work (per network tile) while pauses wait for `checkpoint`."""
         if self._cancel.is_set():
             raise Cancelled("cancelled")
 

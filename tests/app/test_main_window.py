@@ -18,6 +18,7 @@ from desktop_app.document import ExportOptions
 from desktop_app.errors import show_unexpected_error
 from desktop_app.images import qimage_to_array, to_display_qimage
 from desktop_app.main_window import MainWindow
+from tests.test_video import make_clip
 from zerodce_core import __version__
 from zerodce_core.checkpoint import save_checkpoint
 from zerodce_core.errors import NoBundledModelError
@@ -378,3 +379,34 @@ def test_gamma_comparison_is_restored_for_the_next_photo(qtbot, settings, tiny_m
         win.close()
         workers.shutdown()
         win.deleteLater()
+
+
+def test_a_video_shows_its_frames_and_exports_through_the_batch_queue(qtbot, window, photo,
+                                                                       tmp_path, monkeypatch):
+    clip = make_clip(tmp_path / "clip.mp4", frames=8, step=20)
+    with qtbot.waitSignal(window.document_shown, timeout=10000):
+        window.open_paths([clip])  # as a drop or the command line does
+    assert window.scrubber.isVisible() and window.scrubber.slider.maximum() == 7
+    assert window.scrubber.label.text().startswith("Frame 1 / 8")
+    assert "clip.mp4" in window.windowTitle()
+    first = pixels(window.compare.before_pixmap())
+
+    requested = []
+    start = window.frame_slot.start
+    monkeypatch.setattr(window.frame_slot, "start", lambda fn, *args, **kw: (
+        requested.append(args[-1]), start(fn, *args, **kw)))
+    with qtbot.waitSignal(window.document_shown, timeout=10000):
+        for frame in (2, 5, 7):  # a drag: only the newest frame is shown
+            window.scrubber.slider.setValue(frame)
+    assert requested == [2, 5, 7]
+    last = pixels(window.compare.before_pixmap())
+    assert last.mean() > first.mean() + 100  # frame i is 20 levels brighter than frame i-1
+    assert window.compare.after_pixmap().size().toTuple() == (64, 48)
+    assert window.scrubber.label.text().startswith("Frame 8 / 8")
+
+    window.export_as()  # no dialog: the batch queue enhances the whole video
+    assert window.batch_dock.isVisible()
+    assert [row.toolTip(0) for row in window.batch.rows()] == [str(clip)]
+
+    open_and_wait(qtbot, window, photo)
+    assert not window.scrubber.isVisible() and window.document.path == photo
