@@ -511,7 +511,7 @@ class MainWindow(QMainWindow):
     def _document_failed(self, exc: BaseException) -> None:
         self._pending_source = None
         self.status.clearMessage()
-        self.message_bar.show_message(f"Could not open the photo. {describe_error(exc)}",
+        self.message_bar.show_message(f"Could not open the file. {describe_error(exc)}",
                                       topic="document")
 
     # -- strength --------------------------------------------------------------------------

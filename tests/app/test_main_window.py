@@ -169,7 +169,7 @@ def test_unreadable_photo_shows_an_error(qtbot, window, tmp_path):
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"\xff\xd8\xff garbage")
     window.open_file(broken)
-    qtbot.waitUntil(lambda: "Could not open the photo" in window.message_bar.text())
+    qtbot.waitUntil(lambda: "Could not open the file" in window.message_bar.text())
     assert "broken.jpg" in window.message_bar.text()
 
 
