@@ -48,7 +48,7 @@ def denoise(enhanced: np.ndarray, source: np.ndarray, strength: float) -> np.nda
     unit = 1.0 if eight_bit else 1.0 / 65535
     work = rgb if rgb.dtype == np.uint8 else rgb.astype(np.float32) * np.float32(unit)
     luma, red, blue = cv2.split(cv2.cvtColor(work, cv2.COLOR_RGB2YCrCb))
-    weight, gain = gain_weight(before, rgb, strength, with_gain=True)
+    weight, gain = _weight_and_gain(before, rgb, strength)
     amplified = noise_sigma(before) * gain / (1 if eight_bit else 257)  # in 8-bit levels
     weight *= np.float32(min(amplified / NOISY, 1.0))
     keep = 1.0 - weight
@@ -62,12 +62,14 @@ def denoise(enhanced: np.ndarray, source: np.ndarray, strength: float) -> np.nda
     return merge_channels(out, alpha, gray)
 
 
-def gain_weight(source: np.ndarray, enhanced: np.ndarray, strength: float,
-                with_gain: bool = False) -> np.ndarray | tuple[np.ndarray, float]:
-    """Full-size float32 weights in 0..strength: how much the curves brightened each area.
+def gain_weight(source: np.ndarray, enhanced: np.ndarray, strength: float) -> np.ndarray:
+    """Full-size float32 weights in 0..strength: how much the curves brightened each area."""
+    return _weight_and_gain(source, enhanced, strength)[0]
 
-    `with_gain` also returns the typical gain where the weight is high (90th percentile).
-    """
+
+def _weight_and_gain(source: np.ndarray, enhanced: np.ndarray,
+                     strength: float) -> tuple[np.ndarray, float]:
+    """`gain_weight`, plus the typical gain where the weight is high (90th percentile)."""
     height, width = source.shape[:2]
     small = (max(1, width // GAIN_SCALE), max(1, height // GAIN_SCALE))
     before = _luma(cv2.resize(source, small, interpolation=cv2.INTER_AREA))
@@ -77,7 +79,7 @@ def gain_weight(source: np.ndarray, enhanced: np.ndarray, strength: float,
     weight = np.clip((gain - 1.0) / (FULL_GAIN - 1.0), 0.0, 1.0) * np.float32(strength)
     weight = cv2.resize(weight.astype(np.float32), (width, height),
                         interpolation=cv2.INTER_LINEAR)
-    return (weight, float(np.percentile(gain, 90))) if with_gain else weight
+    return weight, float(np.percentile(gain, 90))
 
 
 def noise_sigma(image: np.ndarray) -> float:

@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from .atomic import atomic_path
 from .engine import merge_channels, split_channels
+from .imageio import to_bit_depth
 
 GAMMA_RANGE = (0.05, 20.0)
 LABELS = ("input", "gamma {gamma:.2f}", "Zero-DCE")
@@ -108,4 +109,4 @@ def _table(dtype: np.dtype, gamma: float) -> np.ndarray:
 
 def _to_rgb8(image: np.ndarray) -> np.ndarray:
     rgb, _, _ = split_channels(image)
-    return rgb if rgb.dtype == np.uint8 else ((rgb.astype(np.uint32) + 128) // 257).astype(np.uint8)
+    return to_bit_depth(rgb, 8)

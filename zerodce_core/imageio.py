@@ -371,12 +371,19 @@ def _output_pixels(path: Path, pixels: Any, fmt: str, bit_depth: int | None) -> 
         bit_depth = 8
     if fmt == "jpeg" and pixels.ndim == 3:
         pixels = pixels[..., :3]
+    if bit_depth is not None:
+        pixels = to_bit_depth(pixels, bit_depth)
+    return np.ascontiguousarray(pixels)
+
+
+def to_bit_depth(pixels: np.ndarray, bit_depth: int) -> np.ndarray:
+    """uint8 <-> uint16 by the factor 257, so 255 maps to 65535 and back exactly."""
     if bit_depth == 8 and pixels.dtype == np.uint16:
         # round(v / 257) in integers, without a float copy of a large photo
-        pixels = ((pixels.astype(np.uint32) + 128) // 257).astype(np.uint8)
-    elif bit_depth == 16 and pixels.dtype == np.uint8:
-        pixels = pixels.astype(np.uint16) * 257
-    return np.ascontiguousarray(pixels)
+        return ((pixels.astype(np.uint32) + 128) // 257).astype(np.uint8)
+    if bit_depth == 16 and pixels.dtype == np.uint8:
+        return pixels.astype(np.uint16) * 257
+    return pixels
 
 
 def _encode(
