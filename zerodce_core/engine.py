@@ -109,14 +109,18 @@ class Engine:
         return self.render(self.estimate(image, mode=mode), strength)
 
     def estimate(self, image: np.ndarray, *, mode: Mode | None = None,
-                 progress: Progress | None = None) -> CurveMaps:
-        """Run the network; `progress(done, total)` is called per tile and may raise Cancelled."""
+                 progress: Progress | None = None, fast_size: int | None = None) -> CurveMaps:
+        """Run the network; `progress(done, total)` is called per tile and may raise Cancelled.
+
+        `fast_size` overrides the engine's for this call (video estimates on smaller copies).
+        """
         started = time.perf_counter()
         rgb, alpha, gray = split_channels(image)
         mode = mode or self.mode
+        fast_size = fast_size or self.fast_size
         height, width = rgb.shape[:2]
-        if mode == "fast" and max(height, width) > self.fast_size:
-            small = _resize(rgb, _fit(height, width, self.fast_size))
+        if mode == "fast" and max(height, width) > fast_size:
+            small = _resize(rgb, _fit(height, width, fast_size))
             maps = self._estimate_tiled(small, progress).astype(np.float32) / INT16_SCALE
         elif mode in ("fast", "full"):
             maps = self._estimate_tiled(rgb, progress)

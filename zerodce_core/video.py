@@ -181,15 +181,9 @@ class FrameEnhancer:
 
     def curves(self, rgb: np.ndarray) -> CurveMaps:
         """This frame's curves, averaged with those of the frames before it."""
-        height, width = rgb.shape[:2]
-        scale = self.curve_size / max(height, width)
-        small = rgb
-        if scale < 1:
-            size = (max(1, round(width * scale)), max(1, round(height * scale)))
-            small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
-        curves = self.engine.estimate(small, mode="fast")
+        curves = self.engine.estimate(rgb, mode="fast", fast_size=self.curve_size)
         maps = curves.maps.astype(np.float32) * np.float32(curves.map_scale)
-        return dataclasses.replace(curves, rgb=rgb, maps=self.smoother(maps, small))
+        return dataclasses.replace(curves, maps=self.smoother(maps, rgb))
 
     def __call__(self, rgb: np.ndarray) -> np.ndarray:
         enhanced = self.engine.render(self.curves(rgb), self.strength)
