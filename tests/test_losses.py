@@ -107,3 +107,16 @@ def test_losses_accept_channels_last_and_bf16_inputs() -> None:
     ).total
     assert fancy.dtype == torch.float32
     assert fancy.item() == pytest.approx(plain.item(), rel=1e-2)
+
+
+def test_exposure_level_per_image_and_image_mean_share():
+    from zerodce_core.losses import exposure_control
+
+    # Half the image at 0.2, half at 0.6: its mean is exactly E = 0.4.
+    image = torch.full((1, 3, 32, 32), 0.2)
+    image[..., 16:] = 0.6
+    assert exposure_control(image, 0.4, patch_share=0.0) == pytest.approx(0.0, abs=1e-9)
+    assert exposure_control(image, 0.4) == pytest.approx(0.04, rel=1e-5)  # every patch is 0.2 off
+    both = torch.cat([image, image])
+    per_image = exposure_control(both, torch.tensor([0.4, 0.6]), patch_share=0.0)
+    assert per_image == pytest.approx(0.02, rel=1e-5)  # (0 + 0.2^2) / 2

@@ -135,6 +135,32 @@ def test_init_from_checkpoint_checks_architecture(data_dir: Path, tmp_path: Path
         list(Trainer(wrong).run())
 
 
+def test_exposure_net_fine_tunes_from_a_paper_net_with_exclusions(
+        data_dir: Path, tmp_path: Path) -> None:
+    base = list(Trainer(config(data_dir, tmp_path / "a", epochs=1)).run())[-1]
+    listing = tmp_path / "exclude.txt"
+    listing.write_text("# held out\n000.png\n001.png  # reference\n", encoding="utf-8")
+    run = config(data_dir, tmp_path / "b", epochs=1, arch="zerodce-exposure",
+                 init_checkpoint=base.best_path, exposure_range=(0.3, 0.7),
+                 exposure_patch_share=0.5, exclude=listing)
+    trainer = Trainer(run)
+    events = list(trainer.run())
+    assert events[0].train_images + events[0].val_images == 10  # 12 minus the two listed
+    tuned = load_checkpoint(events[-1].last_path)
+    assert tuned.model.arch == "zerodce-exposure"
+    assert tuned.info.training_config["exposure_range"] == [0.3, 0.7]
+    assert tuned.model.exposure_shift.abs().sum() > 0  # the new parameters were trained
+    levels = trainer._batch(torch.arange(9).numpy(), 0, 0)[1]
+    assert levels.shape == (2,) and ((levels >= 0.05) & (levels <= 0.95)).all()
+
+
+def test_exclusion_list_that_names_nothing_is_refused(data_dir: Path, tmp_path: Path) -> None:
+    listing = tmp_path / "exclude.txt"
+    listing.write_text("not-there.jpg\n", encoding="utf-8")
+    with pytest.raises(TrainingError, match="none of its 1 names"):
+        list(Trainer(config(data_dir, tmp_path / "o", exclude=listing)).run())
+
+
 DDP_SCRIPT = """
 import os, sys
 from safetensors.torch import save_file

@@ -28,6 +28,7 @@ from . import kernels
 from .checkpoint import LoadedCheckpoint, ModelInfo, load_checkpoint
 from .device import configure_cpu, fast_dtype, select_device
 from .errors import ZeroDCEError
+from .exposure import auto_exposure, check_exposure, mean_level
 from .model import RECEPTIVE_RADIUS, CurveNet
 
 Mode = Literal["fast", "full"]
@@ -51,6 +52,7 @@ class CurveMaps:
     gray: bool = False  # the input was single-channel: render returns single-channel
     mode: Mode = "fast"
     seconds: float = 0.0  # time the estimate took
+    exposure: float | None = None  # target level the maps were estimated for (None: the net's own)
 
     @property
     def map_scale(self) -> float:
@@ -108,27 +110,41 @@ class Engine:
                 mode: Mode | None = None) -> np.ndarray:
         return self.render(self.estimate(image, mode=mode), strength)
 
+    @property
+    def takes_exposure(self) -> bool:
+        """True when the model brings each photo to a target level (see `exposure`)."""
+        return self.net.takes_exposure
+
     def estimate(self, image: np.ndarray, *, mode: Mode | None = None,
-                 progress: Progress | None = None, fast_size: int | None = None) -> CurveMaps:
+                 progress: Progress | None = None, fast_size: int | None = None,
+                 exposure: float | None = None) -> CurveMaps:
         """Run the network; `progress(done, total)` is called per tile and may raise Cancelled.
 
         `fast_size` overrides the engine's for this call (video estimates on smaller copies).
+        `exposure` is the target level for exposure-conditioned models; None picks it from the
+        photo (`exposure.auto_exposure`). Models trained for one level ignore it.
         """
         started = time.perf_counter()
         rgb, alpha, gray = split_channels(image)
         mode = mode or self.mode
+        if mode not in ("fast", "full"):
+            raise ValueError(f"unknown mode {mode!r} (use 'fast' or 'full')")
         fast_size = fast_size or self.fast_size
         height, width = rgb.shape[:2]
-        if mode == "fast" and max(height, width) > fast_size:
+        small = rgb
+        if max(height, width) > fast_size:
             small = _resize(rgb, _fit(height, width, fast_size))
-            maps = self._estimate_tiled(small, progress).astype(np.float32) / INT16_SCALE
-        elif mode in ("fast", "full"):
-            maps = self._estimate_tiled(rgb, progress)
+        level = None
+        if self.takes_exposure:
+            level = auto_exposure(mean_level(small)) if exposure is None else exposure
+            level = check_exposure(level)
+        if mode == "fast" and small is not rgb:
+            maps = self._estimate_tiled(small, progress, level).astype(np.float32) / INT16_SCALE
         else:
-            raise ValueError(f"unknown mode {mode!r} (use 'fast' or 'full')")
+            maps = self._estimate_tiled(rgb, progress, level)
         return CurveMaps(rgb=rgb, maps=maps, iterations=self.iterations,
                          shared=self.net.shared_maps, alpha=alpha, gray=gray, mode=mode,
-                         seconds=time.perf_counter() - started)
+                         seconds=time.perf_counter() - started, exposure=level)
 
     def render(self, curve_maps: CurveMaps, strength: float | None = None) -> np.ndarray:
         """Apply the cached curves at `strength` (0 = original, iterations = full)."""
@@ -140,12 +156,13 @@ class Engine:
 
     # -- network ---------------------------------------------------------------------------
 
-    def _estimate_tiled(self, rgb: np.ndarray, progress: Progress | None) -> np.ndarray:
+    def _estimate_tiled(self, rgb: np.ndarray, progress: Progress | None,
+                        level: float | None) -> np.ndarray:
         """Full-resolution maps as int16, computed tile by tile; halves tiles on out-of-memory."""
         tile = self.tile_size
         while True:
             try:
-                return self._run_tiles(rgb, tile, progress)
+                return self._run_tiles(rgb, tile, progress, level)
             except torch.OutOfMemoryError:
                 if tile <= 64:
                     raise
@@ -153,8 +170,10 @@ class Engine:
                 if self.device.type == "cuda":
                     torch.cuda.empty_cache()
 
-    def _run_tiles(self, rgb: np.ndarray, tile: int, progress: Progress | None) -> np.ndarray:
+    def _run_tiles(self, rgb: np.ndarray, tile: int, progress: Progress | None,
+                   level: float | None) -> np.ndarray:
         height, width = rgb.shape[:2]
+        levels = None if level is None else torch.full((1,), level, device=self.device)
         margin = RECEPTIVE_RADIUS + 1
         channels = 3 * self.net.map_count
         maps = np.empty((channels, height, width), np.int16)
@@ -166,7 +185,7 @@ class Engine:
                 y1, x1 = min(y + tile + margin, height), min(x + tile + margin, width)
                 patch = torch.from_numpy(np.array(rgb[y0:y1, x0:x1])).to(self.device)
                 patch = patch.permute(2, 0, 1)[None].to(self.dtype).mul_(1.0 / peak)
-                out = self.net(patch.contiguous(memory_format=torch.channels_last))[0]
+                out = self.net(patch.contiguous(memory_format=torch.channels_last), levels)[0]
                 core = out[:, y - y0 : y - y0 + tile, x - x0 : x - x0 + tile]
                 core = core.float().mul_(INT16_SCALE).round_().to(torch.int16).cpu()
                 maps[:, y : y + core.shape[1], x : x + core.shape[2]] = core.numpy()

@@ -81,13 +81,25 @@ def spatial_consistency(original: torch.Tensor, enhanced: torch.Tensor) -> torch
     return sum((diff - n).square() for n in neighbours).mean()
 
 
-def exposure_control(enhanced: torch.Tensor, level: float = DEFAULT_EXPOSURE_LEVEL) -> torch.Tensor:
+def exposure_control(enhanced: torch.Tensor, level: float | torch.Tensor = DEFAULT_EXPOSURE_LEVEL,
+                     patch_share: float = 1.0) -> torch.Tensor:
     """L_exp: the mean intensity of each 16x16 patch should be near `level` (E).
 
     Code vs paper: the paper averages |Y_k - E|; the code squares the distance.
+    `level` may be one value per image (N,). `patch_share` < 1 moves that share of the
+    weight onto the whole image's mean instead: pulling every patch to E flattens the
+    scene (a sunlit wall and a shadow both become E), while the image mean alone leaves
+    local contrast to the spatial-consistency term, so a photo already at E stays as it is.
     """
-    patches = F.avg_pool2d(enhanced.mean(1, keepdim=True), EXPOSURE_PATCH)
-    return (patches - level).square().mean()
+    intensity = enhanced.mean(1, keepdim=True)
+    level = torch.as_tensor(level, dtype=intensity.dtype, device=intensity.device)
+    level = level.reshape(-1, 1, 1, 1) if level.ndim else level
+    patches = F.avg_pool2d(intensity, EXPOSURE_PATCH)
+    loss = patch_share * (patches - level).square().mean()
+    if patch_share < 1.0:
+        whole = intensity.mean((2, 3), keepdim=True)
+        loss = loss + (1.0 - patch_share) * (whole - level).square().mean()
+    return loss
 
 
 def color_constancy(enhanced: torch.Tensor) -> torch.Tensor:
@@ -126,12 +138,13 @@ def zero_reference_loss(
     enhanced: torch.Tensor,
     maps: torch.Tensor,
     weights: LossWeights = LossWeights(),
-    exposure_level: float = DEFAULT_EXPOSURE_LEVEL,
+    exposure_level: float | torch.Tensor = DEFAULT_EXPOSURE_LEVEL,
+    exposure_patch_share: float = 1.0,
 ) -> LossTerms:
     """All four terms and their weighted total, computed in fp32."""
     original, enhanced, maps = original.float(), enhanced.float(), maps.float()
     spatial = spatial_consistency(original, enhanced)
-    exposure = exposure_control(enhanced, exposure_level)
+    exposure = exposure_control(enhanced, exposure_level, exposure_patch_share)
     color = color_constancy(enhanced)
     smoothness = illumination_smoothness(maps)
     total = (

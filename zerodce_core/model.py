@@ -32,11 +32,16 @@ def register(name: str) -> Callable[[type[CurveNet]], type[CurveNet]]:
 
 
 class CurveNet(nn.Module):
-    """Common interface: `forward(x) -> maps` of shape (N, 3 * map_count, H, W)."""
+    """Common interface: `forward(x, exposure) -> maps` of shape (N, 3 * map_count, H, W).
+
+    `exposure` (N,) is the target exposure level; networks that are not conditioned on it
+    (`takes_exposure` False: the paper's, trained for one fixed level) ignore it.
+    """
 
     arch: str = ""
     #: True when one 3-channel map is reused by every iteration (Zero-DCE++).
     shared_maps: bool = False
+    takes_exposure: bool = False
 
     def __init__(self, iterations: int = DEFAULT_ITERATIONS) -> None:
         super().__init__()
@@ -48,18 +53,22 @@ class CurveNet(nn.Module):
     def map_count(self) -> int:
         return 1 if self.shared_maps else self.iterations
 
-    def _trunk(self, x: torch.Tensor) -> torch.Tensor:
-        """The paper's symmetric skip-concatenation body, shared by both variants."""
+    def _trunk(self, x: torch.Tensor, shift: Callable[[int, torch.Tensor], torch.Tensor]
+               = lambda layer, h: h) -> torch.Tensor:
+        """The paper's symmetric skip-concatenation body, shared by every variant.
+
+        `shift(layer, h)` may offset hidden layer `layer`'s activations before the ReLU.
+        """
         relu = torch.relu
-        x1 = relu(self.e_conv1(x))
-        x2 = relu(self.e_conv2(x1))
-        x3 = relu(self.e_conv3(x2))
-        x4 = relu(self.e_conv4(x3))
-        x5 = relu(self.e_conv5(torch.cat([x3, x4], 1)))
-        x6 = relu(self.e_conv6(torch.cat([x2, x5], 1)))
+        x1 = relu(shift(0, self.e_conv1(x)))
+        x2 = relu(shift(1, self.e_conv2(x1)))
+        x3 = relu(shift(2, self.e_conv3(x2)))
+        x4 = relu(shift(3, self.e_conv4(x3)))
+        x5 = relu(shift(4, self.e_conv5(torch.cat([x3, x4], 1))))
+        x6 = relu(shift(5, self.e_conv6(torch.cat([x2, x5], 1))))
         return torch.tanh(self.e_conv7(torch.cat([x1, x6], 1)))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, exposure: torch.Tensor | None = None) -> torch.Tensor:
         return self._trunk(x)
 
 
@@ -80,6 +89,39 @@ class DCENet(CurveNet):
         self.e_conv5 = conv(2 * width, width)
         self.e_conv6 = conv(2 * width, width)
         self.e_conv7 = conv(2 * width, 3 * iterations)
+
+
+#: The level the paper trains for; an exposure-conditioned net equals its base net here.
+BASE_EXPOSURE = 0.6
+
+
+@register("zerodce-exposure")
+class ExposureDCENet(DCENet):
+    """DCE-Net conditioned on the target exposure level E (a brightness the caller picks).
+
+    The paper trains one network for one E (0.6), so every photo is pushed to that level:
+    dark ones stay too dark for some scenes, well-exposed ones get washed out. Here each
+    hidden layer's activations are shifted by (E - 0.6) times a learned per-channel vector
+    (192 extra parameters). The vectors start at zero, so a paper-trained DCE-Net's weights
+    load unchanged and behave exactly as before until fine-tuned with varying E.
+    """
+
+    takes_exposure = True
+
+    def __init__(self, iterations: int = DEFAULT_ITERATIONS, width: int = 32) -> None:
+        super().__init__(iterations, width)
+        self.exposure_shift = nn.Parameter(torch.zeros(6, width))
+
+    def forward(self, x: torch.Tensor, exposure: torch.Tensor | None = None) -> torch.Tensor:
+        if exposure is None:
+            raise ValueError("this network needs the target exposure level (exposure=...)")
+        offset = (exposure.to(x.dtype).reshape(-1, 1) - BASE_EXPOSURE)[:, None, :]  # N,1,1
+        shifts = (offset * self.exposure_shift.to(x.dtype))[..., None, None]  # N,6,C,1,1
+
+        def shift(layer: int, h: torch.Tensor) -> torch.Tensor:
+            return h + shifts[:, layer]
+
+        return self._trunk(x, shift)
 
 
 class SeparableConv(nn.Module):

@@ -40,9 +40,18 @@ from torch import nn
 
 from .checkpoint import load_checkpoint, save_checkpoint
 from .curves import apply_curves
-from .data import DatasetError, ImageCache, epoch_order, find_images, split_by_scene, to_batch
+from .data import (
+    DatasetError,
+    ImageCache,
+    ImageRecord,
+    epoch_order,
+    find_images,
+    split_by_scene,
+    to_batch,
+)
 from .device import configure_cpu, fast_dtype, select_device
 from .errors import ZeroDCEError
+from .exposure import auto_exposure, mean_level
 from .losses import DEFAULT_EXPOSURE_LEVEL, LossWeights, zero_reference_loss
 from .model import ARCHITECTURES, DEFAULT_ITERATIONS, CurveNet, build_model
 
@@ -51,6 +60,8 @@ BEST_NAME = "best.safetensors"
 LAST_NAME = "last.safetensors"
 #: Steps averaged for the images/s and ETA figures.
 SPEED_WINDOW = 20
+#: With an exposure range, the share of images trained to keep their own mean level.
+KEEP_OWN_LEVEL = 0.25
 
 
 class TrainingError(ZeroDCEError):
@@ -79,6 +90,14 @@ class TrainConfig:
     weight_decay: float = 1e-4
     grad_clip: float = 0.1
     exposure_level: float = DEFAULT_EXPOSURE_LEVEL
+    #: Exposure-conditioned networks: each training image gets a target level drawn from
+    #: this range (a quarter of them their own mean level instead, so that "leave a
+    #: well-exposed photo alone" is learned too); None trains every image for exposure_level.
+    exposure_range: tuple[float, float] | None = None
+    #: Share of the exposure loss on 16x16 patches (the paper: 1); the rest is on the image mean.
+    exposure_patch_share: float = 1.0
+    #: A text file of image file names (one per line, '#' comments) never to train on.
+    exclude: str | Path | None = None
     loss_weights: LossWeights = field(default_factory=LossWeights)
     seed: int = 0
     val_fraction: float = 0.05
@@ -106,6 +125,14 @@ class TrainConfig:
             raise TrainingError("epochs, batch size and iterations must be at least 1")
         if not 0 <= self.val_fraction < 1:
             raise TrainingError(f"validation fraction must be in [0, 1), got {self.val_fraction}")
+        if self.exposure_range is not None:
+            low, high = self.exposure_range
+            if not 0 < low <= high < 1:
+                raise TrainingError(f"exposure range must lie within (0, 1), got {low}-{high}")
+            self.exposure_range = (float(low), float(high))
+        if not 0 <= self.exposure_patch_share <= 1:
+            raise TrainingError("exposure patch share must be in [0, 1], "
+                                f"got {self.exposure_patch_share}")
         if isinstance(self.loss_weights, dict):
             self.loss_weights = LossWeights(**self.loss_weights)
 
@@ -243,14 +270,14 @@ def autocast_dtype(device: torch.device, precision: str) -> torch.dtype | None:
 
 
 def loss_vector(batch: torch.Tensor, maps: torch.Tensor, iterations: int, weights: LossWeights,
-                exposure_level: float) -> torch.Tensor:
+                exposure_level: torch.Tensor, patch_share: float = 1.0) -> torch.Tensor:
     """Enhance with `maps` and stack (spatial, exposure, color, smoothness, total).
 
     One tensor out, so the function compiles as a single graph and a DDP job
-    can average all terms with one all-reduce.
+    can average all terms with one all-reduce. `exposure_level` holds one E per image.
     """
     enhanced = apply_curves(batch, maps, iterations)
-    terms = zero_reference_loss(batch, enhanced, maps, weights, exposure_level)
+    terms = zero_reference_loss(batch, enhanced, maps, weights, exposure_level, patch_share)
     return torch.stack([terms.spatial, terms.exposure, terms.color, terms.smoothness, terms.total])
 
 
@@ -286,6 +313,33 @@ def _restore_optimizer(optimizer: torch.optim.Optimizer, tensors: dict[str, torc
             state[int(index)][name] = value
     current = optimizer.state_dict()
     optimizer.load_state_dict({"state": dict(state), "param_groups": current["param_groups"]})
+
+
+def exclude_listed(records: list[ImageRecord], listing: Path) -> list[ImageRecord]:
+    """`records` without the files named in `listing` (one name per line, '#' comments)."""
+    try:
+        text = listing.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TrainingError(f"{listing}: cannot read the exclusion list ({exc})") from None
+    names = {line.split("#", 1)[0].strip() for line in text.splitlines()} - {""}
+    kept = [r for r in records if r.path.name not in names]
+    if len(kept) == len(records) and names:
+        raise TrainingError(f"{listing}: none of its {len(names)} names are in the training data")
+    return kept
+
+
+def _convert(model: CurveNet, arch: str, path: Path) -> CurveNet:
+    """`model`'s weights in an architecture that extends it (e.g. zerodce -> zerodce-exposure).
+
+    Only parameters the new architecture adds may be missing; they keep their initial values
+    (zero for the exposure shifts, so the converted net behaves exactly like the original).
+    """
+    target = build_model(arch, model.iterations)
+    missing, unexpected = target.load_state_dict(model.state_dict(), strict=False)
+    own = {name for name, _ in target.named_parameters()} - set(model.state_dict())
+    if unexpected or set(missing) - own:
+        raise TrainingError(f"{path}: holds {model.arch}, which {arch} cannot start from")
+    return target
 
 
 # ----------------------------------------------------------------------------- trainer
@@ -334,6 +388,8 @@ class Trainer:
             self.out_dir.mkdir(parents=True, exist_ok=True)
 
         records = find_images(cfg.data_dir)
+        if cfg.exclude:
+            records = exclude_listed(records, Path(cfg.exclude))
         train_records, val_records = split_by_scene(records, cfg.val_fraction, cfg.seed)
         workers = cfg.threads or torch.get_num_threads()
         self.train_images = ImageCache(train_records, cfg.image_size, crop=cfg.random_crop,
@@ -370,6 +426,8 @@ class Trainer:
     def _load_init(self, path: Path) -> CurveNet:
         loaded = load_checkpoint(path)
         model = loaded.model
+        if model.iterations == self.config.iterations and model.arch != self.config.arch:
+            model = _convert(model, self.config.arch, path)
         if (model.arch, model.iterations) != (self.config.arch, self.config.iterations):
             raise TrainingError(
                 f"{path}: holds {model.arch} with {model.iterations} iterations, but the run is "
@@ -443,30 +501,45 @@ class Trainer:
             None if math.isinf(progress.best_loss) else progress.best_loss, last_train_loss,
         )
 
-    def _batch(self, order: np.ndarray, index: int, epoch: int) -> torch.Tensor:
-        """This rank's slice of global batch `index` of the epoch."""
+    def _batch(self, order: np.ndarray, index: int,
+               epoch: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """This rank's slice of global batch `index` of the epoch, and each image's target E."""
         size = self.config.batch_size
         start = (index * self.dist.world_size + self.dist.rank) * size
         picks = order[start : start + size]
-        return to_batch([self.train_images.augmented(int(i), self.config.seed, epoch)
-                         for i in picks], self.device)
+        batch = to_batch([self.train_images.augmented(int(i), self.config.seed, epoch)
+                          for i in picks], self.device)
+        rng = np.random.default_rng([self.config.seed, epoch, index, 0xE])
+        return batch, self._levels(batch, rng.random(len(picks)), rng.random(len(picks)))
+
+    def _levels(self, batch: torch.Tensor, draws: np.ndarray, keep: np.ndarray) -> torch.Tensor:
+        """Target E per image: exposure_level, or drawn from exposure_range (or its own level)."""
+        cfg = self.config
+        if cfg.exposure_range is None:
+            return torch.full((len(batch),), cfg.exposure_level, device=self.device)
+        low, high = cfg.exposure_range
+        drawn = torch.as_tensor(low + (high - low) * draws, dtype=torch.float32)
+        own = batch.mean((1, 2, 3)).float().cpu().clamp(0.05, 0.95)
+        levels = torch.where(torch.as_tensor(keep < KEEP_OWN_LEVEL), own, drawn)
+        return levels.to(self.device)
 
     def _autocast(self) -> torch.autocast:
         return torch.autocast(self.device.type, dtype=self.dtype or torch.float32,
                               enabled=self.dtype is not None)
 
-    def _losses(self, network: nn.Module, batch: torch.Tensor,
+    def _losses(self, network: nn.Module, batch: torch.Tensor, levels: torch.Tensor,
                 loss_fn: Callable[..., torch.Tensor] = loss_vector) -> torch.Tensor:
         """Network under autocast, then curves and losses in fp32 on plain NCHW tensors."""
         with self._autocast():
-            maps = network(batch)
+            maps = network(batch, levels)
         cfg = self.config
         return loss_fn(batch.contiguous(), maps.float().contiguous(), self.model.iterations,
-                       cfg.loss_weights, cfg.exposure_level)
+                       cfg.loss_weights, levels, cfg.exposure_patch_share)
 
-    def train_step(self, network: nn.Module, batch: torch.Tensor) -> dict[str, float]:
-        """One Adam step on `batch`; returns the (rank-averaged) loss terms as floats."""
-        terms = self._losses(network, batch, self._train_losses)
+    def train_step(self, network: nn.Module,
+                   batch: tuple[torch.Tensor, torch.Tensor]) -> dict[str, float]:
+        """One Adam step on (images, target levels); returns the rank-averaged loss terms."""
+        terms = self._losses(network, *batch, self._train_losses)
         values = terms.detach().clone()
         if self.dist.world_size > 1:
             dist.all_reduce(values)
@@ -524,16 +597,23 @@ class Trainer:
         total = 0.0
         for start in range(0, len(images), size):
             chunk = images[start : start + size]
-            total += float(self._losses(self.model, to_batch(chunk, self.device))[-1]) * len(chunk)
+            batch = to_batch(chunk, self.device)
+            # Fixed, evenly spread draws: the same validation targets at every epoch.
+            spread = (np.arange(start, start + len(chunk)) * 0.618034) % 1.0
+            levels = self._levels(batch, spread, np.ones(len(chunk)))
+            total += float(self._losses(self.model, batch, levels)[-1]) * len(chunk)
         return total / len(images)
 
     @torch.no_grad()
     def preview(self) -> np.ndarray:
         """The first validation image (or training image) enhanced with the current weights."""
         cache = self.val_images if len(self.val_images) else self.train_images
-        batch = to_batch([cache.plain(0)], self.device)
+        image = cache.plain(0)
+        batch = to_batch([image], self.device)
+        level = auto_exposure(mean_level(image)) if self.config.exposure_range else None
+        levels = torch.full((1,), level or self.config.exposure_level, device=self.device)
         with self._autocast():
-            maps = self.model(batch)
+            maps = self.model(batch, levels)
         out = apply_curves(batch, maps.float(), self.model.iterations).clamp_(0, 1)
         return (out[0].permute(1, 2, 0) * 255).round().to(torch.uint8).cpu().numpy()
 

@@ -33,7 +33,9 @@ from ..trainer import (
 OPTION_FIELDS = {
     "data": "data_dir", "out": "out_dir", "arch": "arch", "epochs": "epochs",
     "size": "image_size", "random_crop": "random_crop", "batch": "batch_size", "lr": "lr",
-    "exposure_level": "exposure_level", "val_fraction": "val_fraction", "init": "init_checkpoint",
+    "exposure_level": "exposure_level", "exposure_range": "exposure_range",
+    "exposure_patch_share": "exposure_patch_share", "exclude": "exclude",
+    "val_fraction": "val_fraction", "init": "init_checkpoint",
     "seed": "seed", "device": "device", "threads": "threads", "precision": "precision",
     "compile": "compile",
 }
@@ -58,6 +60,14 @@ def register(subparsers: Any) -> None:
     add("--batch", type=int, help="images per step (default 8)")
     add("--lr", type=float, help="Adam learning rate (default 1e-4)")
     add("--exposure-level", type=float, help="target exposure E (default 0.6)")
+    add("--exposure-range", type=float, nargs=2, metavar=("LOW", "HIGH"),
+        help="exposure-conditioned nets (--arch zerodce-exposure): draw each image's target E "
+             "from this range, so the model learns every brightness")
+    add("--exposure-patch-share", type=float, metavar="SHARE",
+        help="share of the exposure loss on 16x16 patches, the rest on the image mean "
+             "(default 1, the paper's)")
+    add("--exclude", type=Path, metavar="LIST",
+        help="text file of image names never to train on (e.g. a benchmark's held-out set)")
     add("--val-fraction", type=float, help="share of scenes held out (default 0.05)")
     add("--resume", type=Path, metavar="CKPT", help="continue a stopped run from last.safetensors")
     add("--init", type=Path, metavar="CKPT", help="start from these weights (ours or official)")
