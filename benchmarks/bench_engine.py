@@ -29,6 +29,9 @@ def synthetic_photo(height: int, width: int):
 
 
 def run_job(job: str, size: str, model: str | None, repeats: int) -> dict:
+    from zerodce_core.runtime import configure_runtime
+
+    configure_runtime()  # as the CLI and the app do, before torch loads
     import numpy as np
     import torch
 

@@ -26,8 +26,12 @@ import numpy as np
 from PIL import Image
 from skimage import data
 
-from zerodce_core.engine import Engine
-from zerodce_core.video import (
+from zerodce_core.runtime import configure_runtime
+
+configure_runtime()  # as the CLI and the app do, before torch loads
+from zerodce_core.engine import Engine  # noqa: E402
+from zerodce_core.pipeline import Look  # noqa: E402
+from zerodce_core.video import (  # noqa: E402
     CurveSmoother,
     FrameEnhancer,
     VideoOptions,
@@ -95,7 +99,7 @@ def throughput(engine: Engine, clip: Path, frames: int, denoise: float = 0.0,
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
         for _ in enhance_video(engine, clip, Path(folder) / "out.mp4",
-                               VideoOptions(curve_size=curve_size), denoise_strength=denoise):
+                               VideoOptions(curve_size=curve_size), look=Look(denoise=denoise)):
             pass
         return frames / (time.perf_counter() - started)
 

@@ -14,10 +14,10 @@ from PySide6.QtWidgets import QApplication
 
 from zerodce_core import __version__
 from zerodce_core.bundled import resource_path
+from zerodce_core.runtime import configure_runtime
 
 from . import workers
 from .errors import install_excepthook
-from .main_window import MainWindow
 from .settings import APPLICATION, ORGANIZATION, Settings
 
 SHUTDOWN_WAIT_MS = 20000
@@ -38,6 +38,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the app; the sample photo greets a first start so the effect shows at once."""
+    configure_runtime()  # first: torch and numba read part of it when they load
+    from .main_window import MainWindow  # loads torch
+
     args = parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     app = QApplication.instance() or QApplication(sys.argv[:1])

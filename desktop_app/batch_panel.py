@@ -39,11 +39,14 @@ from zerodce_core import Engine
 from zerodce_core.batch import (
     BatchItem,
     BatchOptions,
+    ItemEvent,
     Status,
     collect_inputs,
     plan_batch,
     run_batch,
 )
+from zerodce_core.pipeline import EncodeOptions, Look
+from zerodce_core.progress import format_duration
 
 from .document import ExportOptions
 from .errors import describe_error
@@ -65,30 +68,17 @@ STATUS_COLORS = {
 FINAL = (Status.DONE, Status.FAILED, Status.SKIPPED)
 
 
-def format_duration(seconds: float) -> str:
-    """"42 s", "3 min 05 s", "1 h 02 min": an ETA is read at a glance, not computed."""
-    seconds = round(seconds)
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {seconds:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
-
-
 def batch_job(job: Job, engine: Engine, items: list[BatchItem],
-              options: BatchOptions) -> Iterator[tuple[int, BatchItem]]:
+              options: BatchOptions) -> Iterator[ItemEvent]:
     """Pull `run_batch` one state change at a time; pause acts between files (and video
     frames), cancel also between network tiles of a photo. Neither leaves partial output."""
-    index = {id(item): i for i, item in enumerate(items)}
 
     def stop_inside_a_file(done: int, total: int) -> None:
         job.raise_if_cancelled()
 
-    for item in run_batch(engine, items, options, progress=stop_inside_a_file):
-        yield index[id(item)], dataclasses.replace(item)  # a copy: the worker mutates items
-        if item.status in FINAL or item.frames:  # between files, or between video frames
+    for event in run_batch(engine, items, options, progress=stop_inside_a_file):
+        yield event  # frozen: safe to hand to the GUI thread
+        if event.item.status in FINAL or event.item.frames:  # between files or video frames
             job.checkpoint()
 
 
@@ -250,15 +240,15 @@ class BatchPanel(QWidget):
         s = self.settings
         s.batch_out_dir = self.out_dir.text().strip()
         s.batch_suffix = options.suffix
-        s.batch_format = options.format or "keep"
-        s.batch_quality = options.quality
-        s.batch_bit_depth = options.bit_depth or 0
-        s.batch_metadata = options.keep_metadata
+        s.batch_format = options.encode.format or "keep"
+        s.batch_quality = options.encode.quality
+        s.batch_bit_depth = options.encode.bit_depth or 0
+        s.batch_metadata = options.encode.keep_metadata
         s.batch_strength = self.strength.value()
         s.batch_mode = options.mode
         s.batch_existing = options.existing
         s.batch_recursive = options.recursive
-        s.batch_denoise = options.denoise
+        s.batch_denoise = self.denoise.value()
         s.batch_compare_gamma = options.compare_gamma
 
     # -- queue -----------------------------------------------------------------------------
@@ -347,12 +337,12 @@ class BatchPanel(QWidget):
         encoding = self.output_form.options(self.suffix.text())
         out_dir = self.out_dir.text().strip()
         return BatchOptions(
-            out_dir=Path(out_dir).expanduser() if out_dir else None,
-            format=encoding.format, quality=encoding.quality, suffix=encoding.suffix,
-            bit_depth=encoding.bit_depth, keep_metadata=encoding.keep_metadata,
-            strength=self.strength.value(), mode=self.mode.currentData(),
-            existing=self.existing.currentData(), recursive=self.recursive(),
-            denoise=self.denoise.value(), compare_gamma=self.compare_gamma.isChecked())
+            out_dir=Path(out_dir).expanduser() if out_dir else None, suffix=encoding.suffix,
+            encode=EncodeOptions(encoding.format, encoding.quality, encoding.bit_depth,
+                                 encoding.keep_metadata),
+            look=Look(self.strength.value(), self.denoise.value()),
+            mode=self.mode.currentData(), existing=self.existing.currentData(),
+            recursive=self.recursive(), compare_gamma=self.compare_gamma.isChecked())
 
     def is_running(self) -> bool:
         return self.slot.busy
@@ -440,8 +430,8 @@ class BatchPanel(QWidget):
         else:
             self.eta_label.setText("The output folder does not exist yet.")
 
-    def _on_item(self, update: tuple[int, BatchItem]) -> None:
-        index, item = update
+    def _on_item(self, event: ItemEvent) -> None:
+        index, item = event.index, event.item
         row = self._rows[index]
         if item.status is Status.RUNNING:
             details = ""

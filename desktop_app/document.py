@@ -1,8 +1,9 @@
 """The open photo and the background jobs that read, estimate, render and export it.
 
 Each job function runs on a worker thread (see `workers.Job`) and goes through the
-core: `read_image` -> `Engine.estimate` once -> `Engine.render` at any strength ->
-`denoise` -> `write_image`. The display QImages are made here too, off the GUI thread.
+core's one photo pipeline: `read_image` -> `Engine.estimate` once -> `pipeline.develop` at
+any strength and noise reduction -> `pipeline.save_photo`. The display QImages are made
+here too, off the GUI thread.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtGui import QImage
 
-from zerodce_core.batch import BatchOptions, output_path
-from zerodce_core.denoise import denoise
+from zerodce_core.batch import output_path
 from zerodce_core.engine import CurveMaps, Engine, Mode
 from zerodce_core.errors import ZeroDCEError
 from zerodce_core.gamma import gamma_like
-from zerodce_core.imageio import DecodedImage, read_image, write_image
+from zerodce_core.imageio import DecodedImage, read_image
+from zerodce_core.pipeline import EncodeOptions, Look, develop, save_photo
 from zerodce_core.video import VideoInfo, open_video, read_frame
 
 from .images import to_display_qimage
@@ -117,11 +118,6 @@ def preview_side(image: tuple[int, int], view: tuple[int, int]) -> int:
     return max(round(max(image) * scale), MIN_PREVIEW_SIDE)
 
 
-def finish(engine: Engine, maps: CurveMaps, strength: float, noise: float) -> np.ndarray:
-    """Render, then reduce the noise the curves amplified (the same steps for any size)."""
-    return denoise(engine.render(maps, strength), maps.rgb, noise)
-
-
 def prepare(job: Job, engine: Engine | None, source: Path | DecodedImage | Document,
             mode: Mode, strength: float, noise: float, gamma: bool,
             view: tuple[int, int]) -> Iterator[str]:
@@ -156,7 +152,7 @@ def prepare(job: Job, engine: Engine | None, source: Path | DecodedImage | Docum
 def display(engine: Engine, maps: CurveMaps, strength: float, noise: float,
             gamma: bool) -> Rendered:
     """Render for the screen, with the gamma baseline when `gamma` (any size of maps)."""
-    enhanced = finish(engine, maps, strength, noise)
+    enhanced = develop(engine, maps, Look(strength, noise))
     if not gamma:
         return Rendered(to_display_qimage(enhanced))
     value, corrected = gamma_like(maps.rgb, enhanced)
@@ -171,21 +167,16 @@ def render(job: Job, engine: Engine, maps: CurveMaps, strength: float, noise: fl
 
 def suggested_path(document: Document, folder: Path | None, options: ExportOptions) -> Path:
     """Default output name: the core's batch naming rule, so Save and batch agree."""
-    naming = BatchOptions(out_dir=folder, format=options.format, suffix=options.suffix)
-    return output_path(document.source_name, Path(document.source_name.name), naming)
+    return output_path(document.source_name, folder, suffix=options.suffix,
+                       format=options.format)
 
 
 def export(job: Job, engine: Engine, document: Document, strength: float, noise: float,
            target: Path, options: ExportOptions) -> Path:
-    """Render at full resolution and write atomically; never onto the open original."""
-    if document.path is not None and target.resolve() == document.path.resolve():
-        raise ZeroDCEError(f"{target}: refusing to overwrite the original photo")
+    """Develop at full resolution and write atomically; never onto the open original."""
     if document.maps is None:
         raise ZeroDCEError("no model is loaded, so there is nothing to export yet")
-    pixels = finish(engine, document.maps, strength, noise)
-    job.checkpoint()
-    keep = options.keep_metadata
-    return write_image(target, pixels, format=options.format, quality=options.quality,
-                       bit_depth=options.bit_depth,
-                       icc_profile=document.decoded.icc_profile if keep else None,
-                       exif=document.decoded.exif if keep else None)
+    encode = EncodeOptions(options.format, options.quality, options.bit_depth,
+                           options.keep_metadata)
+    return save_photo(engine, document.decoded, document.maps, target,
+                      Look(strength, noise), encode).path

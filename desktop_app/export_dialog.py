@@ -18,14 +18,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from zerodce_core.imageio import WRITE_FORMATS
+from zerodce_core.formats import WRITABLE, image_format
 
 from .document import ExportOptions
 
-FORMAT_LABELS = {"": "Same as original", "jpeg": "JPEG", "png": "PNG", "tiff": "TIFF",
-                 "webp": "WebP"}
-EIGHT_BIT_ONLY = ("jpeg", "webp")
-LOSSY = ("jpeg", "webp")
+FORMAT_LABELS = {"": "Same as original"} | {fmt.name: fmt.label for fmt in WRITABLE}
+EIGHT_BIT_ONLY = tuple(fmt.name for fmt in WRITABLE if fmt.bit_depths == (8,))
+LOSSY = tuple(fmt.name for fmt in WRITABLE if fmt.lossy)
 
 
 class OutputOptionsForm(QFormLayout):
@@ -106,13 +105,12 @@ class ExportDialog(QDialog):
     def _match_suffix(self) -> None:
         """Keep the file name's extension in step with the chosen format."""
         fmt = self.form.format.currentData()
-        suffix = WRITE_FORMATS[fmt] if fmt else self._keep_suffix
+        suffix = image_format(fmt).extension if fmt else self._keep_suffix
         if self.path.text().strip():
             self.path.setText(str(self.target().with_suffix(suffix)))
 
     def _browse(self) -> None:
-        filters = ";;".join(f"{FORMAT_LABELS[key]} (*{suffix})"
-                            for key, suffix in WRITE_FORMATS.items())
+        filters = ";;".join(f"{fmt.label} (*{fmt.extension})" for fmt in WRITABLE)
         name, _ = QFileDialog.getSaveFileName(
             self, "Export enhanced photo", str(self.target()), filters,
             options=QFileDialog.Option.DontConfirmOverwrite)

@@ -47,6 +47,7 @@ from zerodce_core.bundled import resource_path, sample_photo_path
 from zerodce_core.device import available_devices, describe_device
 from zerodce_core.errors import NoBundledModelError
 from zerodce_core.imageio import DecodedImage, is_image_file
+from zerodce_core.output import OutputGuard
 from zerodce_core.video import VideoInfo, is_video_file
 
 from . import document as doc_jobs
@@ -740,7 +741,7 @@ class MainWindow(QMainWindow):
     def _export_to(self, target: Path, options: ExportOptions) -> None:
         document = self.document
         assert document is not None and self.engine is not None
-        if document.path is not None and target.resolve() == document.path.resolve():
+        if document.path is not None and OutputGuard([document.path]).is_protected(target):
             self.message_bar.show_message(
                 f"{target} is the original photo; choose another name. Originals are never "
                 "overwritten.")

@@ -16,6 +16,8 @@ from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from zerodce_core.formats import WRITE_NAMES
+
 ORGANIZATION = "zerodce"
 APPLICATION = "Zero-DCE Enhancer"
 RECENT_LIMIT = 10
@@ -105,7 +107,7 @@ class Settings:
     denoise = Setting(0.0, _between(0.0, 1.0))
     compare_gamma = Setting(False)
 
-    export_format = Setting("keep", _one_of("keep", "jpeg", "png", "tiff", "webp"))
+    export_format = Setting("keep", _one_of("keep", *WRITE_NAMES))
     export_quality = Setting(95, _between(1, 100))
     export_bit_depth = Setting(0, _one_of(0, 8, 16))  # 0 keeps the source's depth
     export_metadata = Setting(True)
@@ -113,7 +115,7 @@ class Settings:
 
     batch_out_dir = Setting("")  # "" writes next to each input
     batch_suffix = Setting("_enhanced")
-    batch_format = Setting("keep", _one_of("keep", "jpeg", "png", "tiff", "webp"))
+    batch_format = Setting("keep", _one_of("keep", *WRITE_NAMES))
     batch_quality = Setting(95, _between(1, 100))
     batch_bit_depth = Setting(0, _one_of(0, 8, 16))
     batch_metadata = Setting(True)

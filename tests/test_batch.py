@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import os
 import stat
@@ -11,6 +12,7 @@ from PIL import Image
 from zerodce_core.batch import BatchOptions, Status, plan_batch, run_batch, summarize, write_report
 from zerodce_core.engine import Engine
 from zerodce_core.errors import Cancelled
+from zerodce_core.pipeline import EncodeOptions
 
 
 @pytest.fixture
@@ -39,10 +41,16 @@ def messy_folder(tmp_path: Path) -> Path:
     return folder
 
 
+def finished(engine, items, options):
+    """The items' final states: the last event of each."""
+    final = list(items)
+    for event in run_batch(engine, items, options):
+        final[event.index] = event.item
+    return final
+
+
 def _run(engine, inputs, options):
-    items = plan_batch(inputs, options)
-    list(run_batch(engine, items, options))
-    return items
+    return finished(engine, plan_batch(inputs, options), options)
 
 
 def test_bad_files_fail_alone_and_the_rest_is_written(engine, messy_folder, tmp_path):
@@ -105,13 +113,16 @@ def test_output_equal_to_input_is_refused(engine, tmp_path):
 
 def test_generator_reports_running_then_final_state(engine, tmp_path):
     items = plan_batch([_photo(tmp_path / "x.png")], BatchOptions(out_dir=tmp_path / "o"))
-    seen = [(i.source.name, i.status) for i in run_batch(engine, items, BatchOptions(
-        out_dir=tmp_path / "o"))]
-    assert seen == [("x.png", Status.RUNNING), ("x.png", Status.DONE)]
+    events = list(run_batch(engine, items, BatchOptions(out_dir=tmp_path / "o")))
+    seen = [(e.index, e.item.source.name, e.item.status) for e in events]
+    assert seen == [(0, "x.png", Status.RUNNING), (0, "x.png", Status.DONE)]
+    assert items[0].status is Status.QUEUED  # events are new snapshots; the plan is unchanged
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        events[0].item.status = Status.DONE
 
 
 def test_format_and_report(engine, messy_folder, tmp_path):
-    options = BatchOptions(out_dir=tmp_path / "o", format="tiff", suffix="_x")
+    options = BatchOptions(out_dir=tmp_path / "o", encode=EncodeOptions("tif"), suffix="_x")
     items = _run(engine, [messy_folder / "a.jpg", messy_folder / "empty.jpg"], options)
     assert (tmp_path / "o" / "a_x.tif").is_file()
     write_report(tmp_path / "r.json", items, options)

@@ -9,9 +9,10 @@ import torch
 from PIL import Image
 
 from tests.conftest import brightening_model
-from zerodce_core import kernels
 from zerodce_core.batch import BatchOptions, Status, plan_batch, run_batch
 from zerodce_core.engine import Engine
+from zerodce_core.pipeline import EncodeOptions, Look
+from zerodce_core.runtime import configure_runtime
 from zerodce_core.video import (
     CurveSmoother,
     FrameEnhancer,
@@ -78,7 +79,7 @@ def test_round_trip_keeps_frames_size_and_audio(engine, tmp_path, name, audio):
 def test_strength_zero_keeps_colours_and_rotation(engine, tmp_path):
     source = make_clip(tmp_path / "turned.mov", rotation=90)
     target = tmp_path / "out.mov"
-    list(enhance_video(engine, source, target, VideoOptions(crf=0), strength=0))
+    list(enhance_video(engine, source, target, VideoOptions(crf=0), look=Look(strength=0)))
     assert open_video(target).rotation == open_video(source).rotation == 90
     before, after = read_frame(source, 4), read_frame(target, 4)
     assert before.shape == after.shape == (64, 48, 3)
@@ -101,15 +102,15 @@ def one_thread():
     """Tiny tensors run faster on one thread: two OpenMP pools spin against each other."""
     threads = torch.get_num_threads()
     yield 1
-    torch.set_num_threads(threads)
-    kernels.set_threads(threads)
+    configure_runtime(threads)
 
 
 def test_smoothing_stops_curve_pumping_and_resets_at_cuts(one_thread):
     model = brightening_model()
     with torch.no_grad():
         model.e_conv7.weight.mul_(30)  # curves that react to noise, as trained ones do
-    engine = Engine(model, device="cpu", threads=one_thread)
+    configure_runtime(one_thread)
+    engine = Engine(model, device="cpu")
     rng = np.random.default_rng(1)
     scene = rng.uniform(5, 60, (1, 1, 3)) * np.linspace(0.3, 1, 64)[None, :, None]
     frames = [(scene + rng.normal(0, 6, (48, 64, 3))).clip(0, 255).astype(np.uint8)
@@ -139,7 +140,8 @@ def test_closing_mid_video_leaves_no_output(engine, tmp_path):
     options = BatchOptions(out_dir=tmp_path / "out")
     items = plan_batch([source], options)
     batch = run_batch(engine, items, options)
-    for item in batch:
+    for event in batch:
+        item = event.item
         if item.frame == 3:
             assert item.frames == 8 and item.eta is not None
             break
@@ -153,9 +155,11 @@ def test_batch_mixes_photos_and_videos(engine, tmp_path, dark_image):
     make_clip(folder / "a.MP4")
     (folder / "broken.avi").write_bytes(b"RIFF not a video")
     Image.fromarray(dark_image).save(folder / "b.png")
-    options = BatchOptions(out_dir=tmp_path / "out", format="jpeg", denoise=0.5)
+    options = BatchOptions(out_dir=tmp_path / "out", encode=EncodeOptions("jpeg"),
+                           look=Look(denoise=0.5))
     items = plan_batch([folder], options)
-    list(run_batch(engine, items, options))
+    for event in run_batch(engine, items, options):
+        items[event.index] = event.item
     assert {i.target.name: i.status for i in items} == {
         "a_enhanced.mp4": Status.DONE, "b_enhanced.jpg": Status.DONE,
         "broken_enhanced.avi": Status.FAILED}

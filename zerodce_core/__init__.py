@@ -1,16 +1,11 @@
 """Zero-DCE low-light enhancement: model, curves, engine, image I/O, batch and training.
 
-This package never imports Qt, so scripts and servers can use it on their own.
+This package never imports Qt, so scripts and servers can use it on their own, and
+importing it changes nothing process-wide: programs call `runtime.configure_runtime()`
+first thing (the CLI and the app do) for the thread and OpenMP settings it runs best with.
 """
 
-import os
 from importlib.metadata import PackageNotFoundError, version
-
-# Torch's OpenMP workers spin after each parallel region by default and starve the render
-# kernel's threads that run right after the network: up to 60x slower on a busy machine
-# (tiny video frames), while spinning gains only ~8% on an idle one.
-# It only takes effect if torch is not imported yet; a user's own setting wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 try:
     __version__ = version("zerodce")

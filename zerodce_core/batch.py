@@ -1,14 +1,18 @@
 """Batch jobs: plan input -> output paths, then enhance file by file.
 
-The data path of one photo is one function per step:
-`read_image` -> `Engine.estimate` -> `Engine.render` -> `denoise` -> `write_image`
-(plus a gamma comparison sheet on request). Videos go through `video.enhance_video`, which
-yields after every frame; run_batch passes that on as RUNNING items with frame counts.
+Each photo goes through the one pipeline (`pipeline.enhance_photo`: read, estimate, render,
+post stages, write with metadata), plus a gamma comparison sheet on request; each video
+through `video.enhance_video`, which runs every frame through the same stages.
 
-`run_batch` is a generator that yields each item as its state changes, so the
-CLI's progress bar and the app's queue are thin loops over it, and a caller
-stops or pauses it simply by not asking for the next item. One bad file never
-stops the batch: it is marked failed with its reason and the rest goes on.
+`run_batch` is a generator of frozen `ItemEvent`s, one each time a file's state changes
+(and after every video frame), so the CLI's progress bar and the app's queue are thin loops
+over it, and a caller stops or pauses it simply by not asking for the next event. The items
+themselves are never changed: each event carries a new snapshot. One bad file never stops
+the batch: whatever goes wrong with it, planning its output included, it is marked failed
+with its reason and the rest goes on.
+
+All outputs (photos, videos, sheets) go through one `OutputGuard` that protects every input
+of the batch, so no output can replace an original, whatever links lie in between.
 """
 
 from __future__ import annotations
@@ -17,23 +21,30 @@ import contextlib
 import dataclasses
 import enum
 import json
+import logging
 import os
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 
-from .atomic import atomic_path
-from .denoise import denoise
-from .engine import Engine, Mode, Progress
-from .errors import Cancelled, ImageWriteError, ZeroDCEError
+from .engine import Engine, Mode
+from .errors import Cancelled, os_reason
+from .formats import output_format
 from .gamma import comparison_sheet
-from .imageio import WRITE_FORMATS, format_for_path, is_image_file, read_image, write_image
+from .imageio import is_image_file, write_image
+from .output import OutputGuard, is_temp_file, real_key
+from .pipeline import EncodeOptions, Look, enhance_photo
+from .progress import Progress
+from .validate import OptionError, one_of
 from .video import VideoOptions, VideoProgress, enhance_video, is_video_file
 
+log = logging.getLogger(__name__)
+
 COMPARISON_SUFFIX = "_vs_gamma.jpg"
+DEFAULT_SUFFIX = "_enhanced"
 
 Existing = Literal["skip", "overwrite"]
 
@@ -46,27 +57,32 @@ class Status(str, enum.Enum):
     SKIPPED = "skipped"
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class BatchOptions:
-    """How outputs are named and encoded; the same options drive the CLI and the app."""
+    """What a batch does; the same options drive the CLI and the app."""
 
     out_dir: Path | None = None  # None: next to each input
-    format: str | None = None  # "jpeg", "png", "tiff", "webp"; None keeps the input's
-    quality: int = 95
-    suffix: str = "_enhanced"
-    bit_depth: int | None = None  # None keeps the input's
-    keep_metadata: bool = True
-    strength: float | None = None  # None: the model's full iteration count
+    suffix: str = DEFAULT_SUFFIX
+    encode: EncodeOptions = EncodeOptions()  # photos
+    look: Look = Look()
     mode: Mode = "fast"
     existing: Existing = "skip"
     recursive: bool = False
-    denoise: float = 0.0  # 0..1, noise reduction after enhancement (0 = off)
     compare_gamma: bool = False  # photos: also write input | gamma | Zero-DCE sheets
-    video: VideoOptions = dataclasses.field(default_factory=VideoOptions)
+    video: VideoOptions = VideoOptions()
+
+    def __post_init__(self) -> None:
+        if any(sep and sep in self.suffix for sep in (os.sep, os.altsep, "/", "\0")):
+            raise OptionError(f"the suffix {self.suffix!r} must not contain a path separator: "
+                              "outputs go into the output folder, not elsewhere")
+        one_of("mode", self.mode, get_args(Mode))
+        one_of("existing", self.existing, get_args(Existing))
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class BatchItem:
+    """One file's state at one moment; `run_batch` yields new snapshots, never changes one."""
+
     source: Path
     target: Path
     status: Status = Status.QUEUED
@@ -77,32 +93,30 @@ class BatchItem:
     eta: float | None = None  # videos: seconds left for this file
 
 
+@dataclasses.dataclass(frozen=True)
+class ItemEvent:
+    """A state change of the item at `index` in the list given to `run_batch`."""
+
+    index: int
+    item: BatchItem
+
+
 def collect_inputs(
     inputs: Iterable[str | Path], recursive: bool = False
 ) -> list[tuple[Path, Path]]:
     """(file, path relative to its root) for every image and video among files and folders."""
-    found: list[tuple[Path, Path]] = []
-    for entry in map(Path, inputs):
-        if entry.is_dir():
-            pattern = "**/*" if recursive else "*"
-            files = sorted(p for p in entry.glob(pattern) if p.is_file() and _is_media(p))
-            found += [(p, p.relative_to(entry)) for p in files]
-        else:
-            found.append((entry, Path(entry.name)))
-    return found
+    return _collect(inputs, recursive)[0]
 
 
-def output_path(source: Path, relative: Path, options: BatchOptions) -> Path:
-    """Where the enhanced copy of `source` goes, mirroring folder trees under out_dir.
-
-    Videos keep their container; `options.format` applies to photos.
-    """
+def output_path(source: Path, folder: Path | None = None, *, suffix: str = DEFAULT_SUFFIX,
+                format: str | None = None) -> Path:
+    """Where the enhanced copy of `source` goes: `folder` (None: beside it), the name plus
+    `suffix`, the output format's extension. Videos keep their container."""
     if is_video_file(source):
         extension = source.suffix.lower()
     else:
-        extension = WRITE_FORMATS[options.format or _format_of(source)]
-    folder = source.parent if options.out_dir is None else options.out_dir / relative.parent
-    return folder / f"{source.stem}{options.suffix}{extension}"
+        extension = output_format(source, format).extension
+    return (source.parent if folder is None else folder) / f"{source.stem}{suffix}{extension}"
 
 
 def comparison_path(target: Path) -> Path:
@@ -111,131 +125,174 @@ def comparison_path(target: Path) -> Path:
 
 
 def plan_batch(inputs: Iterable[str | Path], options: BatchOptions) -> list[BatchItem]:
-    items = [BatchItem(src, output_path(src, rel, options))
-             for src, rel in collect_inputs(inputs, options.recursive)]
-    sources = {_key(item.source) for item in items}
+    """One item per input file; failed up front where the output can't be written.
+
+    Files this batch would itself write (the outputs of an earlier run in the same place)
+    are not inputs, so running the same command twice is a no-op the second time.
+    """
+    found, problems = _collect(inputs, options.recursive)
+    planned = [(source, _target(source, relative, options)) for source, relative in found]
+    if options.suffix:  # without a suffix an output name is also an original's name
+        ours = {real_key(p) for _, target in planned for p in (target, comparison_path(target))}
+        planned = [(source, target) for source, target in planned if real_key(source) not in ours]
+    guard = OutputGuard(source for source, _ in planned)
+    items = [BatchItem(folder, folder, Status.FAILED, reason) for folder, reason in problems]
     seen: set[str] = set()
-    for item in items:
-        key = _key(item.target)
-        if key in sources:
-            item.status, item.reason = Status.FAILED, "output would replace an input file"
+    for source, target in planned:
+        key = real_key(target)
+        if guard.is_protected(target):
+            items.append(BatchItem(source, target, Status.FAILED,
+                                   "output would replace an input file"))
         elif key in seen:
-            item.status, item.reason = Status.FAILED, f"another input also writes {item.target}"
+            items.append(BatchItem(source, target, Status.FAILED,
+                                   f"another input also writes {target}"))
+        else:
+            items.append(BatchItem(source, target))
         seen.add(key)
     return items
 
 
-def enhance_file(engine: Engine, source: Path, target: Path, options: BatchOptions,
-                 progress: Progress | None = None) -> None:
-    """One photo through the whole data path; the output appears atomically or not at all."""
-    _refuse_input(source, target)
-    decoded = read_image(source)
-    maps = engine.estimate(decoded.pixels, mode=options.mode, progress=progress)
-    rendered = engine.render(maps, options.strength)
-    rendered = denoise(rendered, decoded.pixels, options.denoise)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    keep = options.keep_metadata
-    write_image(target, rendered, format=options.format or _format_of(source),
-                quality=options.quality, bit_depth=options.bit_depth,
-                icc_profile=decoded.icc_profile if keep else None,
-                exif=decoded.exif if keep else None)
-    if options.compare_gamma:
-        sheet = comparison_sheet(decoded.pixels, rendered, title=source.name)
-        write_image(comparison_path(target), np.asarray(sheet), format="jpeg", quality=90)
-
-
-def enhance_media(engine: Engine, source: Path, target: Path, options: BatchOptions,
-                  progress: Progress | None = None) -> Iterator[VideoProgress]:
-    """Any supported file: videos yield progress per frame, photos finish without yielding."""
-    if not is_video_file(source):
-        enhance_file(engine, source, target, options, progress)
-        return
-    _refuse_input(source, target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    yield from enhance_video(engine, source, target, options.video, strength=options.strength,
-                             denoise_strength=options.denoise)
+def batch_guard(items: Iterable[BatchItem], options: BatchOptions) -> OutputGuard:
+    """The output rules of a batch: no input is ever replaced; other files only with
+    `existing="overwrite"`. Reports and the contact PDF follow the same rules."""
+    return OutputGuard((item.source for item in items), replace=options.existing == "overwrite")
 
 
 def run_batch(engine: Engine, items: list[BatchItem], options: BatchOptions,
-              progress: Progress | None = None) -> Iterator[BatchItem]:
-    """Process queued items, yielding each when it starts, after each video frame, and at the end.
+              progress: Progress | None = None) -> Iterator[ItemEvent]:
+    """Process queued items, yielding an event when each starts, after each video frame, and
+    at its end; items not queued are passed through once.
 
     Closing the generator mid-video stops between frames and leaves no partial output.
     `progress(done, total)` reaches the network tile by tile; if it raises Cancelled the
-    batch stops inside that file, which stays queued with no output written.
+    batch stops inside that file, with no output written.
     """
-    for item in items:
-        if item.status is not Status.QUEUED:
-            yield item
-            continue
-        if item.target.exists() and options.existing == "skip":
-            item.status, item.reason = Status.SKIPPED, "output exists"
-            yield item
-            continue
-        item.status = Status.RUNNING
-        yield item
-        started = time.perf_counter()
-        try:
-            with contextlib.closing(enhance_media(engine, item.source, item.target,
-                                                  options, progress)) as steps:
-                for step in steps:
-                    item.frame, item.frames, item.eta = step.frame, step.total, step.eta
-                    yield item
-        except Cancelled:
-            item.status = Status.QUEUED  # stopped inside this file: nothing was written
-            raise
-        except (ZeroDCEError, OSError, MemoryError, ValueError, RuntimeError) as exc:
-            item.status, item.reason = Status.FAILED, _reason(exc, item.source)
+    guard = batch_guard(items, options)
+    for index, item in enumerate(items):
+        if item.status is Status.QUEUED:
+            yield from _run_item(engine, index, item, options, guard, progress)
         else:
-            item.status = Status.DONE
-        item.seconds = time.perf_counter() - started
-        yield item
+            yield ItemEvent(index, item)
 
 
-def summarize(items: list[BatchItem]) -> dict[str, int]:
+def summarize(items: Iterable[BatchItem]) -> dict[str, int]:
     counts = {status.value: 0 for status in Status}
     for item in items:
         counts[item.status.value] += 1
     return counts
 
 
-def write_report(path: str | Path, items: list[BatchItem], options: BatchOptions) -> None:
+def write_report(path: str | Path, items: list[BatchItem], options: BatchOptions,
+                 guard: OutputGuard | None = None) -> Path:
+    """Every item's outcome as JSON, written through `guard` (default: the batch's rules)."""
     report = {
         "summary": summarize(items),
-        "options": {k: (str(v) if isinstance(v, Path) else v)
-                    for k, v in dataclasses.asdict(options).items()},
+        "options": dataclasses.asdict(options),
         "items": [{"source": str(i.source), "target": str(i.target), "status": i.status.value,
                    "reason": i.reason, "seconds": round(i.seconds, 3)} for i in items],
     }
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    with (guard or batch_guard(items, options)).writing(path) as tmp:
+        tmp.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+    return Path(path)
 
 
-def _format_of(source: Path) -> str:
-    """Keep the input's format where we can write it; otherwise PNG (lossless)."""
+def _run_item(engine: Engine, index: int, item: BatchItem, options: BatchOptions,
+              guard: OutputGuard, progress: Progress | None) -> Iterator[ItemEvent]:
+    started = time.perf_counter()
     try:
-        return format_for_path(source)
-    except ImageWriteError:
-        return "png"
+        existing = [p for p in _outputs(item, options) if p.exists()]
+        if existing and not guard.replace:
+            yield ItemEvent(index, dataclasses.replace(
+                item, status=Status.SKIPPED, reason=f"output exists: {existing[0].name}"))
+            return
+        running = dataclasses.replace(item, status=Status.RUNNING)
+        yield ItemEvent(index, running)
+        with contextlib.closing(_enhance(engine, item, options, guard, progress)) as steps:
+            for step in steps:
+                yield ItemEvent(index, dataclasses.replace(
+                    running, frame=step.frame, frames=step.total, eta=step.eta))
+    except Cancelled:
+        raise  # stopped inside this file: nothing was written, the item stays queued
+    except Exception as exc:  # whatever one file does, the batch goes on
+        log.debug("%s failed", item.source, exc_info=True)
+        outcome = dataclasses.replace(item, status=Status.FAILED, reason=_reason(exc, item))
+    else:
+        outcome = dataclasses.replace(item, status=Status.DONE)
+    yield ItemEvent(index, dataclasses.replace(outcome, seconds=time.perf_counter() - started))
+
+
+def _enhance(engine: Engine, item: BatchItem, options: BatchOptions, guard: OutputGuard,
+             progress: Progress | None) -> Iterator[VideoProgress]:
+    """Any supported file: videos yield progress per frame, photos finish without yielding."""
+    if is_video_file(item.source):
+        yield from enhance_video(engine, item.source, item.target, options.video,
+                                 look=options.look, guard=guard)
+        return
+    developed = enhance_photo(engine, item.source, item.target, options.look, options.encode,
+                              mode=options.mode, progress=progress, guard=guard)
+    if options.compare_gamma:
+        sheet = comparison_sheet(developed.source.pixels, developed.pixels,
+                                 title=item.source.name)
+        write_image(comparison_path(item.target), np.asarray(sheet), format="jpeg",
+                    quality=90, guard=guard)
+
+
+def _outputs(item: BatchItem, options: BatchOptions) -> list[Path]:
+    if options.compare_gamma and not is_video_file(item.source):
+        return [item.target, comparison_path(item.target)]
+    return [item.target]
+
+
+def _target(source: Path, relative: Path, options: BatchOptions) -> Path:
+    folder = None if options.out_dir is None else options.out_dir / relative.parent
+    return output_path(source, folder, suffix=options.suffix, format=options.encode.format)
+
+
+def _collect(inputs: Iterable[str | Path], recursive: bool
+             ) -> tuple[list[tuple[Path, Path]], list[tuple[Path, str]]]:
+    """Media files as (file, path relative to its root), and the folders that can't be read."""
+    found: list[tuple[Path, Path]] = []
+    problems: list[tuple[Path, str]] = []
+    for entry in map(Path, inputs):
+        if entry.is_dir():
+            files = sorted(_scan(entry, recursive, problems))
+            found += [(path, path.relative_to(entry)) for path in files]
+        else:
+            found.append((entry, Path(entry.name)))
+    return found, problems
+
+
+def _scan(folder: Path, recursive: bool, problems: list[tuple[Path, str]]) -> Iterator[Path]:
+    """Images and videos in `folder` (and, if recursive, its sub-folders; links to folders
+    are not followed, so a link loop can't trap the scan). Our own temp files are skipped."""
+    try:
+        with os.scandir(folder) as scan:
+            entries = list(scan)
+    except OSError as exc:
+        problems.append((folder, f"can't read the folder: {os_reason(exc)}"))
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        with contextlib.suppress(OSError):
+            if entry.is_dir(follow_symlinks=False):
+                if recursive:
+                    yield from _scan(path, recursive, problems)
+            elif entry.is_file() and _is_media(path) and not is_temp_file(path):
+                yield path
 
 
 def _is_media(path: Path) -> bool:
     return is_image_file(path) or is_video_file(path)
 
 
-def _refuse_input(source: Path, target: Path) -> None:
-    if _key(source) == _key(target):
-        raise ZeroDCEError(f"{target}: refusing to overwrite the input file")
-
-
-def _key(path: Path) -> str:
-    return os.path.normcase(os.path.abspath(path))
-
-
-def _reason(exc: BaseException, source: Path) -> str:
+def _reason(exc: BaseException, item: BatchItem) -> str:
+    """The error in words, without the file name the row already shows."""
     if isinstance(exc, MemoryError):
         return "out of memory"
-    text = str(exc) or type(exc).__name__
-    prefix = f"{source}: "
-    return text[len(prefix):] if text.startswith(prefix) else text
-
+    text = os_reason(exc) if isinstance(exc, OSError) and exc.errno else str(exc)
+    text = text or type(exc).__name__
+    for path in (item.source, item.target):
+        prefix = f"{path}: "
+        if text.startswith(prefix):
+            return text[len(prefix):]
+    return text

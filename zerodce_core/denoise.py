@@ -19,7 +19,7 @@ import math
 import cv2
 import numpy as np
 
-from .engine import merge_channels, split_channels
+from .pixels import merge_channels, split_channels
 
 _IMMERKAER = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
 

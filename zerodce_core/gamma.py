@@ -15,9 +15,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from .atomic import atomic_path
-from .engine import merge_channels, split_channels
-from .imageio import to_bit_depth
+from .output import OutputGuard
+from .pixels import merge_channels, split_channels, to_bit_depth
 
 GAMMA_RANGE = (0.05, 20.0)
 LABELS = ("input", "gamma {gamma:.2f}", "Zero-DCE")
@@ -81,8 +80,10 @@ def comparison_sheet(source: np.ndarray, enhanced: np.ndarray, *, panel: int = 6
     return sheet
 
 
-def write_contact_pdf(path: str | Path, sheets: Sequence[str | Path]) -> Path:
-    """One page per comparison sheet (JPEG/PNG files), written atomically.
+def write_contact_pdf(path: str | Path, sheets: Sequence[str | Path],
+                      guard: OutputGuard | None = None) -> Path:
+    """One page per comparison sheet (JPEG/PNG files), written through `guard` (default:
+    replace an existing file).
 
     Pillow's PDF writer holds every page in memory, so JPEG sheets are decoded at half size
     (DCT scaling, ~1.5 MB a page for 640 px panels): a folder of a few hundred stays small.
@@ -95,7 +96,7 @@ def write_contact_pdf(path: str | Path, sheets: Sequence[str | Path]) -> Path:
         with Image.open(sheet) as image:
             image.draft("RGB", (image.width // 2, image.height // 2))
             pages.append(image.convert("RGB"))
-    with atomic_path(path) as tmp:
+    with (guard or OutputGuard()).writing(path) as tmp:
         pages[0].save(tmp, format="PDF", save_all=True, append_images=pages[1:],
                       resolution=100.0, title="Zero-DCE vs gamma correction")
     return path

@@ -10,7 +10,6 @@ Every failure surfaces as ImageReadError / ImageWriteError with a reason a perso
 
 from __future__ import annotations
 
-import errno
 import functools
 import stat
 import zlib
@@ -23,8 +22,17 @@ import numpy as np
 import tifffile
 from PIL import Image, UnidentifiedImageError
 
-from .atomic import atomic_path
-from .errors import ImageReadError, ImageWriteError
+from .errors import ImageReadError, ImageWriteError, OutputError, os_reason
+from .formats import (
+    FORMATS,
+    RAW_EXTENSIONS,
+    ImageFormat,
+    UnknownFormatError,
+    format_for_path,
+    image_format,
+)
+from .output import OutputGuard
+from .pixels import bit_depth_of, to_bit_depth
 
 try:
     import pillow_heif
@@ -35,23 +43,12 @@ try:
 except ImportError:
     rawpy = None
 
-HEIF_EXTENSIONS = frozenset({".heic", ".heif", ".hif"})
-RAW_EXTENSIONS = frozenset(
-    {".dng", ".cr2", ".cr3", ".nef", ".arw", ".raf", ".orf", ".rw2", ".pef", ".srw"}
+_INSTALLED = {None: True, "pillow-heif": pillow_heif is not None, "rawpy": rawpy is not None}
+READ_EXTENSIONS: frozenset[str] = frozenset(
+    ext for fmt in FORMATS if _INSTALLED[fmt.package] for ext in fmt.extensions
 )
-READ_EXTENSIONS: frozenset[str] = (
-    frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp"})
-    | (HEIF_EXTENSIONS if pillow_heif else frozenset())
-    | (RAW_EXTENSIONS if rawpy else frozenset())
-)
-WRITE_FORMATS: dict[str, str] = {"jpeg": ".jpg", "png": ".png", "tiff": ".tif", "webp": ".webp"}
 MAX_PIXELS: int = 200_000_000
 
-_SUFFIX_FORMATS = {suffix: fmt for fmt, suffix in WRITE_FORMATS.items()} | {
-    ".jpeg": "jpeg",
-    ".tiff": "tiff",
-}
-_EIGHT_BIT_ONLY = frozenset({"jpeg", "webp"})
 _EXIF_HEADER = b"Exif\x00\x00"
 _ORIENTATION = 0x0112
 _ICC_TAG = 34675
@@ -74,16 +71,8 @@ _UPRIGHT = {
     7: lambda a: a[::-1, ::-1].swapaxes(0, 1),
     8: lambda a: np.rot90(a, 1),
 }
-_OS_REASONS = {
-    errno.EACCES: "permission denied",
-    errno.EPERM: "permission denied",
-    errno.EISDIR: "is a folder, not a file",
-    errno.ENOSPC: "disk is full",
-    errno.EROFS: "read-only file system",
-}
-_OPTIONAL_PACKAGE = dict.fromkeys(HEIF_EXTENSIONS, "pillow-heif") | dict.fromkeys(
-    RAW_EXTENSIONS, "rawpy"
-)
+_OPTIONAL_PACKAGE = {ext: fmt.package for fmt in FORMATS if fmt.package
+                     for ext in fmt.extensions}
 
 
 @dataclass
@@ -98,7 +87,7 @@ class DecodedImage:
 
     @property
     def bit_depth(self) -> int:
-        return 16 if self.pixels.dtype == np.uint16 else 8
+        return bit_depth_of(self.pixels)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -109,18 +98,6 @@ class DecodedImage:
 def is_image_file(path: str | Path) -> bool:
     """True if the extension is one read_image handles here (case-insensitive)."""
     return Path(path).suffix.lower() in READ_EXTENSIONS
-
-
-def format_for_path(path: str | Path) -> str:
-    """The WRITE_FORMATS key matching the file's extension."""
-    path = Path(path)
-    try:
-        return _SUFFIX_FORMATS[path.suffix.lower()]
-    except KeyError:
-        names = ", ".join(WRITE_FORMATS.values())
-        raise ImageWriteError(
-            path, f"can't write '{path.suffix}' files; use one of {names}"
-        ) from None
 
 
 def read_image(path: str | Path, *, max_pixels: int = MAX_PIXELS) -> DecodedImage:
@@ -157,28 +134,36 @@ def write_image(
     bit_depth: int | None = None,
     icc_profile: bytes | None = None,
     exif: bytes | None = None,
+    guard: OutputGuard | None = None,
 ) -> Path:
-    """Write `pixels` atomically: the target is either untouched or completely replaced.
+    """Write `pixels` through `guard` (default: may replace any file but its own inputs):
+    the target is either untouched or completely replaced.
 
-    `bit_depth` None keeps the array's depth; JPEG and WebP are always 8-bit. JPEG drops
-    alpha. TIFF keeps only EXIF's text tags (make, model, date...): neither tifffile nor
-    Pillow's compressed TIFF writer can write the Exif and GPS sub-directories.
+    `format` None takes the extension's. `bit_depth` None keeps the array's depth where the
+    format stores it (JPEG and WebP are always 8-bit). JPEG drops alpha. TIFF keeps only
+    EXIF's text tags (make, model, date...): neither tifffile nor Pillow's compressed TIFF
+    writer can write the Exif and GPS sub-directories.
     """
     path = Path(path)
-    fmt = format_for_path(path) if format is None else format.lower()
-    if fmt not in WRITE_FORMATS:
-        raise ImageWriteError(path, f"unknown output format {format!r}")
+    try:
+        fmt = format_for_path(path) if format is None else image_format(format)
+    except UnknownFormatError as exc:
+        raise ImageWriteError(path, str(exc)) from None
     pixels = _output_pixels(path, pixels, fmt, bit_depth)
     if exif and not exif.startswith(_EXIF_HEADER):
         exif = _EXIF_HEADER + exif
     try:
-        with atomic_path(path) as tmp:
-            _encode(tmp, pixels, fmt, quality, icc_profile or None, exif or None)
+        with (guard or OutputGuard()).writing(path) as tmp:
+            _encode(tmp, pixels, fmt.name, quality, icc_profile or None, exif or None)
+    except ImageWriteError:
+        raise
+    except OutputError as exc:  # refused by the guard, or the folder can't be made
+        raise ImageWriteError(exc.path, exc.reason) from exc
     except Exception as exc:
         if isinstance(exc, OSError) and exc.errno is not None:
-            reason = _os_reason(exc, missing="folder does not exist")
+            reason = os_reason(exc, missing="folder does not exist")
         else:
-            reason = f"could not encode it as {fmt.upper()}: {exc}"
+            reason = f"could not encode it as {fmt.label}: {exc}"
         raise ImageWriteError(path, reason) from exc
     return path
 
@@ -336,23 +321,16 @@ def _read_failure_reason(exc: Exception) -> str:
     if isinstance(exc, (Image.DecompressionBombError, Image.DecompressionBombWarning)):
         return "image is too large to decode safely"
     if isinstance(exc, OSError) and exc.errno is not None:
-        return _os_reason(exc, missing="file not found")
+        return os_reason(exc, missing="file not found")
     if isinstance(exc, MemoryError):
         return "not enough memory to decode it"
     return "file is truncated or corrupt"
 
 
-def _os_reason(exc: OSError, *, missing: str) -> str:
-    """A short reason; `missing` says what ENOENT means here (the file, or the folder)."""
-    if exc.errno == errno.ENOENT:
-        return missing
-    return _OS_REASONS.get(exc.errno, exc.strerror or str(exc))
-
-
 # --- writing ---------------------------------------------------------------------------
 
 
-def _output_pixels(path: Path, pixels: Any, fmt: str, bit_depth: int | None) -> np.ndarray:
+def _output_pixels(path: Path, pixels: Any, fmt: ImageFormat, bit_depth: int | None) -> np.ndarray:
     """Validate the array and bring it to the depth and channels the format can store."""
     pixels = np.asarray(pixels)
     if (
@@ -367,23 +345,10 @@ def _output_pixels(path: Path, pixels: Any, fmt: str, bit_depth: int | None) -> 
         )
     if bit_depth not in (None, 8, 16):
         raise ImageWriteError(path, f"bit depth must be 8 or 16, not {bit_depth}")
-    if fmt in _EIGHT_BIT_ONLY:
-        bit_depth = 8
-    if fmt == "jpeg" and pixels.ndim == 3:
+    if not fmt.alpha and pixels.ndim == 3:
         pixels = pixels[..., :3]
-    if bit_depth is not None:
-        pixels = to_bit_depth(pixels, bit_depth)
-    return np.ascontiguousarray(pixels)
-
-
-def to_bit_depth(pixels: np.ndarray, bit_depth: int) -> np.ndarray:
-    """uint8 <-> uint16 by the factor 257, so 255 maps to 65535 and back exactly."""
-    if bit_depth == 8 and pixels.dtype == np.uint16:
-        # round(v / 257) in integers, without a float copy of a large photo
-        return ((pixels.astype(np.uint32) + 128) // 257).astype(np.uint8)
-    if bit_depth == 16 and pixels.dtype == np.uint8:
-        return pixels.astype(np.uint16) * 257
-    return pixels
+    depth = fmt.output_depth(bit_depth, bit_depth_of(pixels))
+    return np.ascontiguousarray(to_bit_depth(pixels, depth))
 
 
 def _encode(

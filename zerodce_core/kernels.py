@@ -5,23 +5,17 @@ GBs of full-size float maps (see MACHINE-FACTS). Here each output row
 interpolates its own map rows and iterates the curves while they sit in cache,
 so render needs no memory beyond the output and runs in ~0.15 s at 12 MP.
 
-Numba compiles this on first use (about 2 s) and caches the machine code in the
-user cache folder, so later starts load it in milliseconds.
+Numba compiles this on first use (about 2 s) and caches the machine code (in the user
+cache folder that `runtime.configure_runtime` names, else beside this file or in numba's
+own user cache), so later starts load it in milliseconds.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 
+import numba
 import numpy as np
-import platformdirs
-
-os.environ.setdefault(
-    "NUMBA_CACHE_DIR", os.path.join(platformdirs.user_cache_dir("zerodce"), "numba")
-)
-
-import numba  # noqa: E402  (the cache folder must be set before numba is imported)
 
 # Numba's default threading layer must not be entered from two threads at once (the app
 # renders a preview while a batch runs); one kernel already uses every core anyway.

@@ -10,9 +10,11 @@ benchmarks/bench_video.py) and restarts it at scene cuts, detected from tiny thu
 cut adapts at once instead of fading. The input's own temporal noise, carried through the
 curves, is not the curves' doing and stays (`--denoise` reduces it spatially).
 
-`enhance_video` is a generator yielding `VideoProgress` after every frame, so the batch,
-the CLI and the app show progress and cancel between frames by closing it; the output is
-written through `atomic_path`, so a cancelled or failed run leaves no file behind.
+Each frame goes through the photo pipeline's `develop` (curves, then the post stages), so
+videos get every stage photos get. `enhance_video` is a generator yielding a frozen
+`VideoProgress` after every frame, so the batch, the CLI and the app show progress and
+cancel between frames by closing it; the output is written through the output guard, so a
+cancelled or failed run leaves no file behind and never replaces the source.
 """
 
 from __future__ import annotations
@@ -23,15 +25,19 @@ import time
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import av
 import cv2
 import numpy as np
 
-from .atomic import atomic_path
-from .denoise import denoise
-from .engine import CurveMaps, Engine
 from .errors import ZeroDCEError
+from .output import OutputGuard
+from .pipeline import Look, develop
+from .validate import in_range, optional_in_range
+
+if TYPE_CHECKING:
+    from .engine import CurveMaps, Engine
 
 VIDEO_EXTENSIONS = frozenset({".mp4", ".m4v", ".mov", ".mkv", ".avi", ".webm"})
 # Decoder name -> the encoder that keeps the input's codec.
@@ -43,6 +49,10 @@ _WEBM_ENCODERS = frozenset({"libvpx-vp9", "libvpx", "libsvtav1"})
 THUMBNAIL = (64, 36)  # scene-cut detection works on frames this small: noise averages out
 CUT_THRESHOLD = 0.3  # mean thumbnail change, relative to brightness, that counts as a cut
 CURVE_SIZE = 256  # long side of the copy video curves are estimated on
+MIN_CURVE_SIZE = 16
+MAX_CRF = 63  # the widest CRF scale FFmpeg's encoders have (x264/x265 stop at 51)
+MIN_FPS, MAX_FPS = 0.01, 1000.0
+MAX_SMOOTHING = 3600.0  # seconds
 
 
 class VideoError(ZeroDCEError):
@@ -62,7 +72,7 @@ class VideoInfo:
     rotation: int = 0  # degrees counter-clockwise the player turns the coded frames
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class VideoOptions:
     """How a video is encoded and smoothed; None keeps what the input has."""
 
@@ -71,6 +81,12 @@ class VideoOptions:
     fps: float | None = None  # output frame rate; frames are dropped or repeated to match
     smoothing: float = 0.5  # seconds: time constant of the curve average; 0 = frame by frame
     curve_size: int = CURVE_SIZE  # long side curves are estimated at (photos: the engine's 512)
+
+    def __post_init__(self) -> None:
+        optional_in_range("crf", self.crf, 0, MAX_CRF, integer=True)
+        optional_in_range("frame rate", self.fps, MIN_FPS, MAX_FPS)
+        in_range("smoothing", self.smoothing, 0.0, MAX_SMOOTHING)
+        in_range("curve size", self.curve_size, MIN_CURVE_SIZE, integer=True)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -171,12 +187,11 @@ class FrameEnhancer:
     2-core CPU; the render kernel upsamples the maps to the frame as it does for photos.
     """
 
-    def __init__(self, engine: Engine, smoother: CurveSmoother, strength: float | None = None,
-                 denoise_strength: float = 0.0, curve_size: int = CURVE_SIZE) -> None:
+    def __init__(self, engine: Engine, smoother: CurveSmoother, look: Look = Look(),
+                 curve_size: int = CURVE_SIZE) -> None:
         self.engine = engine
         self.smoother = smoother
-        self.strength = strength
-        self.denoise_strength = denoise_strength
+        self.look = look
         self.curve_size = min(curve_size, engine.fast_size)
 
     def curves(self, rgb: np.ndarray) -> CurveMaps:
@@ -186,8 +201,7 @@ class FrameEnhancer:
         return dataclasses.replace(curves, maps=self.smoother(maps, rgb))
 
     def __call__(self, rgb: np.ndarray) -> np.ndarray:
-        enhanced = self.engine.render(self.curves(rgb), self.strength)
-        return denoise(enhanced, rgb, self.denoise_strength)
+        return develop(self.engine, self.curves(rgb), self.look)
 
 
 def flicker(brightness: np.ndarray) -> float:
@@ -196,25 +210,28 @@ def flicker(brightness: np.ndarray) -> float:
 
 
 def enhance_video(engine: Engine, source: str | Path, target: str | Path,
-                  options: VideoOptions | None = None, *, strength: float | None = None,
-                  denoise_strength: float = 0.0) -> Iterator[VideoProgress]:
+                  options: VideoOptions | None = None, *, look: Look = Look(),
+                  guard: OutputGuard | None = None) -> Iterator[VideoProgress]:
     """Enhance `source` into `target` (same container type), yielding after every frame.
 
-    Closing the generator stops between frames and removes the partial output.
+    Closing the generator stops between frames and removes the partial output. `guard`
+    decides about an existing target (default: replace it); the source is never replaced.
     """
     source, target = Path(source), Path(target)
+    guard = guard or OutputGuard()
+    guard.protect(source)
+    guard.check(target)
     try:
-        yield from _enhance(engine, source, target, options or VideoOptions(), strength,
-                            denoise_strength)
+        yield from _enhance(engine, source, target, options or VideoOptions(), look, guard)
     except av.error.FFmpegError as exc:
         raise VideoError(f"{source}: {exc}") from exc
 
 
-def _enhance(engine: Engine, source: Path, target: Path, options: VideoOptions,
-             strength: float | None, denoise_strength: float) -> Iterator[VideoProgress]:
+def _enhance(engine: Engine, source: Path, target: Path, options: VideoOptions, look: Look,
+             guard: OutputGuard) -> Iterator[VideoProgress]:
     info = open_video(source)
     started = time.perf_counter()
-    with _open(source) as inp, atomic_path(target) as tmp:
+    with _open(source) as inp, guard.writing(target) as tmp:
         video_in = inp.streams.video[0]
         audio_in = list(inp.streams.audio)
         fps = Fraction(options.fps).limit_denominator(1001) if options.fps else None
@@ -224,7 +241,7 @@ def _enhance(engine: Engine, source: Path, target: Path, options: VideoOptions,
             video_out = _add_video_stream(out, video_in, rate, info.rotation, options, target)
             audio_out = {s.index: out.add_stream_from_template(s) for s in audio_in}
             enhancer = FrameEnhancer(engine, CurveSmoother.for_rate(float(rate), options.smoothing),
-                                     strength, denoise_strength, options.curve_size)
+                                     look, options.curve_size)
             retime = _FrameRate(video_in, fps) if fps else None
             done = 0
             for packet in inp.demux(video_in, *audio_in):

@@ -4,23 +4,31 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import get_args
 
 from tqdm import tqdm
 
 from ..batch import (
+    DEFAULT_SUFFIX,
     BatchItem,
     BatchOptions,
     Status,
+    batch_guard,
     comparison_path,
     plan_batch,
     run_batch,
     summarize,
     write_report,
 )
-from ..engine import Engine
+from ..engine import Engine, Mode
+from ..errors import OutputError
+from ..formats import WRITE_NAMES, image_format
 from ..gamma import write_contact_pdf
-from ..imageio import WRITE_FORMATS
+from ..output import OutputGuard, check_folder
+from ..pipeline import EncodeOptions, Look
+from ..progress import format_duration
 from ..video import VideoOptions
 
 CONTACT_SHEET = "comparison.pdf"
@@ -38,16 +46,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="output folder (default: next to each input)")
     parser.add_argument("-r", "--recursive", action="store_true",
                         help="descend into sub-folders and mirror the tree under OUTDIR")
-    parser.add_argument("--format", choices=sorted(WRITE_FORMATS), help="output format "
-                        "(default: same as the input when writable, else png)")
-    parser.add_argument("--quality", type=int, default=95, help="JPEG/WebP quality (default 95)")
+    parser.add_argument("--format", type=_format_name, choices=WRITE_NAMES,
+                        help="output format (default: same as the input when writable, else "
+                        "png; jpg and tif work too)")
+    parser.add_argument("--quality", type=int, default=EncodeOptions.quality,
+                        help=f"JPEG/WebP quality, 1 to 100 (default {EncodeOptions.quality})")
     parser.add_argument("--bit-depth", type=int, choices=(8, 16),
                         help="output bit depth for PNG/TIFF (default: same as the input)")
-    parser.add_argument("--suffix", default="_enhanced",
-                        help="appended to output file names (default: _enhanced)")
+    parser.add_argument("--suffix", default=DEFAULT_SUFFIX,
+                        help=f"appended to output file names (default: {DEFAULT_SUFFIX})")
     parser.add_argument("--strength", type=float,
                         help="curve iterations, 0 (original) to the model's count (default: all)")
-    parser.add_argument("--mode", choices=("fast", "full"), default="fast",
+    parser.add_argument("--mode", choices=get_args(Mode), default=BatchOptions.mode,
                         help="fast: curves from a 512 px copy; full: from every pixel (slower)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     parser.add_argument("--threads", type=int, help="CPU threads (default: all cores)")
@@ -59,10 +69,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                           help="replace existing outputs (inputs are never replaced)")
     existing.add_argument("--skip-existing", dest="existing", action="store_const", const="skip",
                           help="leave existing outputs alone (the default)")
-    parser.set_defaults(existing="skip", func=run)
+    parser.set_defaults(existing=BatchOptions.existing, func=run)
     parser.add_argument("--report", type=Path, metavar="FILE.json",
                         help="write a JSON report of every file's outcome")
-    parser.add_argument("--denoise", type=_unit_interval, default=0.0, metavar="STRENGTH",
+    parser.add_argument("--denoise", type=float, metavar="STRENGTH",
                         help="reduce the noise the curves amplify, 0 (off, default) to 1")
     parser.add_argument("--compare-gamma", action="store_true",
                         help=f"also write input | gamma | Zero-DCE sheets beside the outputs "
@@ -79,25 +89,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def options_from_args(args: argparse.Namespace) -> BatchOptions:
-    return BatchOptions(out_dir=args.output, format=args.format, quality=args.quality,
-                        suffix=args.suffix, bit_depth=args.bit_depth,
-                        keep_metadata=not args.strip_metadata, strength=args.strength,
+    """The batch options; OptionError (a clear message, exit code 2) for out-of-range values."""
+    encode = EncodeOptions(format=args.format, quality=args.quality, bit_depth=args.bit_depth,
+                           keep_metadata=not args.strip_metadata)
+    video = VideoOptions(codec=args.video_codec, crf=args.crf, fps=args.fps,
+                         smoothing=args.smoothing)
+    return BatchOptions(out_dir=args.output, suffix=args.suffix, encode=encode,
+                        look=Look(strength=args.strength, denoise=args.denoise),
                         mode=args.mode, existing=args.existing, recursive=args.recursive,
-                        denoise=args.denoise, compare_gamma=args.compare_gamma,
-                        video=VideoOptions(codec=args.video_codec, crf=args.crf, fps=args.fps,
-                                           smoothing=args.smoothing))
+                        compare_gamma=args.compare_gamma, video=video)
 
 
 def run(args: argparse.Namespace) -> int:
     options = options_from_args(args)
+    if options.out_dir is not None:
+        check_folder(options.out_dir)  # said once, not once per photo
     items = plan_batch(args.inputs, options)
     if not items:
         print("zerodce: no images or videos found in the given inputs", file=sys.stderr)
         return 1
-    engine = Engine(args.model, device=args.device, mode=args.mode, threads=args.threads)
+    guard = batch_guard(items, options)
+    if args.report:
+        guard.ready(args.report)  # before the work: a bad report path must not waste a run
+    engine = Engine(args.model, device=args.device, mode=args.mode)
+    final = list(items)
     bar = tqdm(total=len(items), unit="img", dynamic_ncols=True, disable=None)
+    failed_writes = 0
     try:
-        for item in run_batch(engine, items, options):
+        for event in run_batch(engine, items, options):
+            final[event.index] = item = event.item
             if item.status is Status.RUNNING:
                 bar.set_postfix_str(_activity(item), refresh=item.frame > 0)
                 continue
@@ -107,20 +127,23 @@ def run(args: argparse.Namespace) -> int:
     finally:
         bar.close()
         if args.report:
-            write_report(args.report, items, options)
+            failed_writes += _try(write_report, args.report, final, options, guard)
     if options.compare_gamma:
-        _write_contact_sheet(items, options)
-    counts = summarize(items)
+        failed_writes += _write_contact_sheet(final, options, guard)
+    counts = summarize(final)
     print(f"{counts['done']} enhanced, {counts['skipped']} skipped, {counts['failed']} failed "
           f"(device {engine.device}, mode {options.mode})")
-    return 1 if counts["failed"] else 0
+    if counts["skipped"] and not counts["done"] + counts["failed"]:
+        print("Nothing to do: every output exists already (--overwrite replaces them).")
+    return 1 if counts["failed"] or failed_writes else 0
 
 
-def _unit_interval(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, not {text}")
-    return value
+def _format_name(text: str) -> str:
+    """`--format` accepts any case and the aliases jpg and tif."""
+    try:
+        return image_format(text).name
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _activity(item: BatchItem) -> str:
@@ -128,14 +151,33 @@ def _activity(item: BatchItem) -> str:
     name = item.source.name[-40:]
     if not item.frame:
         return name
-    eta = "" if item.eta is None else f", {int(item.eta) // 60}:{int(item.eta) % 60:02d} left"
+    eta = "" if item.eta is None else f", {format_duration(item.eta)} left"
     return f"{name} frame {item.frame}/{item.frames}{eta}"
 
 
-def _write_contact_sheet(items: list[BatchItem], options: BatchOptions) -> None:
-    """Gather this run's comparison sheets (new or kept from before) into one PDF."""
+def _write_contact_sheet(items: list[BatchItem], options: BatchOptions,
+                         guard: OutputGuard) -> int:
+    """Gather this run's comparison sheets (new or kept from before) into one PDF; 1 if that
+    failed. An existing PDF is kept unless the run may replace outputs."""
     sheets = [comparison_path(i.target) for i in items
               if i.status in (Status.DONE, Status.SKIPPED) and comparison_path(i.target).is_file()]
-    if sheets:
-        folder = options.out_dir or items[0].target.parent
-        print(f"comparison sheets: {write_contact_pdf(folder / CONTACT_SHEET, sheets)}")
+    if not sheets:
+        return 0
+    path = (options.out_dir or items[0].target.parent) / CONTACT_SHEET
+    if path.exists() and not guard.replace:
+        print(f"comparison sheets: kept the existing {path} (--overwrite replaces it)")
+        return 0
+    if _try(write_contact_pdf, path, sheets, guard):
+        return 1
+    print(f"comparison sheets: {path}")
+    return 0
+
+
+def _try(write: Callable[..., object], path: Path, *args: object) -> int:
+    """Write one summary file; on failure say why (the batch's results stand) and return 1."""
+    try:
+        write(path, *args)
+    except OutputError as exc:
+        print(f"zerodce: could not write {exc}", file=sys.stderr)
+        return 1
+    return 0

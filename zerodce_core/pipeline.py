@@ -1,0 +1,137 @@
+"""The one path from a decoded photo to an encoded file, shared by every front end.
+
+    read_image -> Engine.estimate -> render (curves) -> finish (post stages) -> write_image
+
+The batch (and so the command line), video frames, the library's `enhance_photo` and the
+app's Save all go through these functions, so a new stage (exposure, a learned denoiser) is
+added once, here, and every front end gets it:
+
+- `render` applies the curves: fast enough for a slider moving over preview maps;
+- `finish` runs the stages after the curves (noise reduction today);
+- `develop` is both; `save_photo` develops full-size maps and writes the file with the
+  source's metadata through the output guard (never onto the original, atomically);
+- `enhance_photo` is the whole path for one file.
+
+`Look` is what the user sees (strength, noise reduction); `EncodeOptions` is how the file is
+written. Both are frozen and checked when made, so a NaN never reaches the kernels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .denoise import denoise
+from .formats import format_for_path, image_format
+from .imageio import DecodedImage, read_image, write_image
+from .output import OutputGuard
+from .pixels import bit_depth_of, to_bit_depth
+from .validate import in_range, one_of, optional_in_range
+
+if TYPE_CHECKING:
+    from .engine import CurveMaps, Engine, Mode
+    from .progress import Progress
+
+AUTO_DENOISE = 0.0  # what `Look.denoise=None` means until the learned denoiser decides it
+BIT_DEPTHS = (None, 8, 16)
+
+
+@dataclass(frozen=True)
+class EncodeOptions:
+    """How an enhanced photo is written: one definition for the batch, export and settings."""
+
+    format: str | None = None  # a format name ("jpeg", "png", "tiff", "webp"; "jpg" works too)
+    quality: int = 95  # JPEG and WebP, 1 to 100
+    bit_depth: int | None = None  # 8 or 16; None keeps the input's (where the format can)
+    keep_metadata: bool = True  # copy EXIF and the colour profile
+
+    def __post_init__(self) -> None:
+        if self.format is not None:
+            object.__setattr__(self, "format", image_format(self.format).name)
+        in_range("quality", self.quality, 1, 100, integer=True)
+        one_of("bit depth", self.bit_depth, BIT_DEPTHS)
+
+
+@dataclass(frozen=True)
+class Look:
+    """What the viewer shows and the command line asks for; None means automatic."""
+
+    strength: float | None = None  # curve iterations, 0 = the original; None = all of them
+    denoise: float | None = None  # noise reduction 0..1; None = automatic
+
+    def __post_init__(self) -> None:
+        optional_in_range("strength", self.strength, 0.0)
+        optional_in_range("denoise", self.denoise, 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class Developed:
+    """What `save_photo` wrote, and from what (the batch makes its gamma sheet from it)."""
+
+    path: Path
+    source: DecodedImage
+    pixels: np.ndarray  # as developed, before the format's own conversions (alpha, depth)
+
+
+def render(engine: Engine, maps: CurveMaps, look: Look, *,
+           bit_depth: int | None = None) -> np.ndarray:
+    """The curves at `look`'s strength, `bit_depth` bits deep (None: the source's)."""
+    pixels = engine.render(maps, look.strength)
+    return pixels if bit_depth is None else to_bit_depth(pixels, bit_depth)
+
+
+def finish(rendered: np.ndarray, maps: CurveMaps, look: Look) -> np.ndarray:
+    """The stages after the curves, at the depth `render` delivered."""
+    strength = AUTO_DENOISE if look.denoise is None else look.denoise
+    if not strength:
+        return rendered
+    return denoise(rendered, to_bit_depth(maps.rgb, bit_depth_of(rendered)), strength)
+
+
+def develop(engine: Engine, maps: CurveMaps, look: Look, *,
+            bit_depth: int | None = None) -> np.ndarray:
+    """`finish(render(...))`: the finished pixels for `maps` of any size."""
+    return finish(render(engine, maps, look, bit_depth=bit_depth), maps, look)
+
+
+def save_photo(engine: Engine, decoded: DecodedImage, maps: CurveMaps, target: str | Path,
+               look: Look = Look(), encode: EncodeOptions = EncodeOptions(), *,
+               guard: OutputGuard | None = None) -> Developed:
+    """Develop full-size `maps` of `decoded` and write them to `target` with its metadata.
+
+    The format is `encode`'s, else the target's extension. `guard` decides about existing
+    files (default: replace them); the source file itself is never replaced.
+    """
+    target = Path(target)
+    guard = guard or OutputGuard()
+    if decoded.path is not None:
+        guard.protect(decoded.path)
+    guard.check(target)
+    fmt = image_format(encode.format) if encode.format else format_for_path(target)
+    depth = fmt.output_depth(encode.bit_depth, decoded.bit_depth)
+    pixels = develop(engine, maps, look, bit_depth=depth)
+    keep = encode.keep_metadata
+    write_image(target, pixels, format=fmt.name, quality=encode.quality, bit_depth=depth,
+                icc_profile=decoded.icc_profile if keep else None,
+                exif=decoded.exif if keep else None, guard=guard)
+    return Developed(target, decoded, pixels)
+
+
+def enhance_photo(engine: Engine, source: str | Path, target: str | Path, look: Look = Look(),
+                  encode: EncodeOptions = EncodeOptions(), *, mode: Mode | None = None,
+                  progress: Progress | None = None,
+                  guard: OutputGuard | None = None) -> Developed:
+    """Read `source`, estimate its curves and `save_photo` it to `target`.
+
+    The target is checked before any work; `progress` reaches the network tile by tile and
+    may raise Cancelled, leaving nothing written.
+    """
+    guard = guard or OutputGuard()
+    guard.protect(source)
+    guard.check(target)
+    decoded = read_image(source)
+    maps = engine.estimate(decoded.pixels, mode=mode, progress=progress)
+    return save_photo(engine, decoded, maps, target, look, encode, guard=guard)
