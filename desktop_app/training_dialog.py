@@ -343,7 +343,8 @@ class TrainingDialog(QDialog):
         elif isinstance(event, StepEvent):
             self._add_point("total", event.step, event.total)
             for name in LOSS_TERMS:
-                self._add_point(name, event.step, getattr(event, name))
+                if name in event.terms:
+                    self._add_point(name, event.step, event.terms[name])
             self.progress.setValue(event.step)
             self.status.setText(
                 f"Step {event.step} / {event.total_steps} \u00b7 epoch {event.epoch} \u00b7 "

@@ -10,13 +10,15 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from safetensors.torch import load_file
 
-import zerodce_core.trainer as trainer_module
+import zerodce_core.curve_task as curve_task
 from zerodce_core.checkpoint import load_checkpoint
 from zerodce_core.cli import train as train_cli
+from zerodce_core.data import DatasetError
 from zerodce_core.trainer import (
     CancelledEvent,
     CheckpointEvent,
@@ -108,7 +110,7 @@ def test_cancel_then_resume_equals_uninterrupted(data_dir: Path, tmp_path: Path)
 def test_non_finite_loss_stops_and_keeps_last_checkpoint(
     data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = trainer_module.loss_vector
+    real = curve_task.loss_vector
     calls = []
 
     def poisoned(*args: object) -> torch.Tensor:
@@ -116,7 +118,7 @@ def test_non_finite_loss_stops_and_keeps_last_checkpoint(
         values = real(*args)
         return values * float("nan") if len(calls) > 4 else values  # epoch 1 has 4 steps
 
-    monkeypatch.setattr(trainer_module, "loss_vector", poisoned)
+    monkeypatch.setattr(curve_task, "loss_vector", poisoned)
     trainer = Trainer(config(data_dir, tmp_path, preview_every=0))
     with pytest.raises(TrainingDiverged, match="non-finite at step 5"):
         for _ in trainer.run():
@@ -157,7 +159,7 @@ def test_exposure_net_fine_tunes_from_a_paper_net_with_exclusions(
 def test_exclusion_list_that_names_nothing_is_refused(data_dir: Path, tmp_path: Path) -> None:
     listing = tmp_path / "exclude.txt"
     listing.write_text("not-there.jpg\n", encoding="utf-8")
-    with pytest.raises(TrainingError, match="none of its 1 names"):
+    with pytest.raises(DatasetError, match="none of its 1 names"):
         list(Trainer(config(data_dir, tmp_path / "o", exclude=listing)).run())
 
 
@@ -241,3 +243,27 @@ def test_cli_ctrl_c_saves_resumable_checkpoint(data_dir: Path, tmp_path: Path) -
     assert resumed.returncode == 0, resumed.stderr
     assert f"resuming at step {step}" in resumed.stdout
     assert f"Done: {5 * epochs} steps" in resumed.stdout
+
+
+def test_noise_model_trains_in_the_same_loop(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from zerodce_core.model import NoiseNet
+
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "bright"
+    folder.mkdir()
+    for i in range(8):  # well-exposed photos: the clean references of the synthetic shots
+        ramp = np.linspace(0.3, 0.7, 64)[None, :, None] * rng.uniform(0.8, 1.0, 3)
+        pixels = ramp + rng.normal(0, 0.02, (64, 64, 3))
+        Image.fromarray((pixels.clip(0, 1) * 255).astype(np.uint8)).save(folder / f"{i}.png")
+    run = config(folder, tmp_path / "out", arch="noisenet", image_size=16, epochs=2)
+    events = list(Trainer(run).run())
+    start, done = events[0], events[-1]
+    assert start.term_names == ("l1", "gradient", "total")
+    steps = [e for e in events if isinstance(e, StepEvent)]
+    assert set(steps[0].terms) == {"l1", "gradient", "total"}
+    previews = [e for e in events if isinstance(e, PreviewEvent)]
+    assert previews and previews[0].image.shape == (16, 48, 3)  # input | output | target
+    model = load_checkpoint(done.best_path).model
+    assert isinstance(model, NoiseNet)

@@ -8,6 +8,7 @@ from pathlib import Path
 from .errors import NoBundledModelError
 
 DEFAULT_MODEL = "models/default.safetensors"
+DEFAULT_DENOISER = "models/noise.safetensors"
 SAMPLE_PHOTO = "sample.jpg"
 
 
@@ -21,6 +22,16 @@ def default_model_path() -> Path:
         raise NoBundledModelError(
             f"no default model is bundled with this installation ({path} is missing); "
             "pass a checkpoint explicitly, e.g. --model path/to/model.safetensors"
+        )
+    return path
+
+
+def default_denoiser_path() -> Path:
+    path = resource_path(DEFAULT_DENOISER)
+    if not path.is_file():
+        raise NoBundledModelError(
+            f"no noise-reduction model is bundled with this installation ({path} is missing); "
+            "pass one explicitly or turn noise reduction off (--denoise 0)"
         )
     return path
 

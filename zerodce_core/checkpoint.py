@@ -26,7 +26,7 @@ from safetensors.torch import load_file, save_file
 
 from .atomic import atomic_path
 from .errors import CheckpointError
-from .model import ARCHITECTURES, DEFAULT_ITERATIONS, CurveNet, build_model
+from .model import DEFAULT_ITERATIONS, NETWORKS, CurveNet, build_model
 
 FORMAT_NAME = "zerodce-checkpoint"
 FORMAT_VERSION = 1
@@ -144,7 +144,7 @@ def _load_ours(path: Path) -> LoadedCheckpoint:
         # A bare safetensors state dict (no header of ours): infer like a peer file.
         return _from_state_dict(path, tensors, "safetensors")
     arch = header.get("arch", "")
-    if arch not in ARCHITECTURES:
+    if arch not in NETWORKS:
         raise CheckpointError(path, f"unknown architecture {arch!r}")
     try:
         iterations = int(header.get("iterations", DEFAULT_ITERATIONS))

@@ -72,6 +72,19 @@ def find_images(root: str | Path) -> list[ImageRecord]:
     return records
 
 
+def exclude_listed(records: list[ImageRecord], listing: Path) -> list[ImageRecord]:
+    """`records` without the files named in `listing` (one name per line, '#' comments)."""
+    try:
+        text = listing.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DatasetError(f"{listing}: cannot read the exclusion list ({exc})") from None
+    names = {line.split("#", 1)[0].strip() for line in text.splitlines()} - {""}
+    kept = [r for r in records if r.path.name not in names]
+    if len(kept) == len(records) and names:
+        raise DatasetError(f"{listing}: none of its {len(names)} names are in the training data")
+    return kept
+
+
 def split_by_scene(
     records: Sequence[ImageRecord], val_fraction: float, seed: int
 ) -> tuple[list[ImageRecord], list[ImageRecord]]:

@@ -20,16 +20,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
+import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from . import kernels
 from .checkpoint import LoadedCheckpoint, ModelInfo, load_checkpoint
+from .denoiser import MAP_SIZE, Denoiser
 from .device import configure_cpu, fast_dtype, select_device
 from .errors import ZeroDCEError
 from .exposure import auto_exposure, check_exposure, mean_level
-from .model import RECEPTIVE_RADIUS, CurveNet
+from .model import RECEPTIVE_RADIUS, CurveNet, NoiseNet
+from .noise import NoiseProfile, measure_noise
 
 Mode = Literal["fast", "full"]
 Progress = Callable[[int, int], None]
@@ -53,6 +56,13 @@ class CurveMaps:
     mode: Mode = "fast"
     seconds: float = 0.0  # time the estimate took
     exposure: float | None = None  # target level the maps were estimated for (None: the net's own)
+    noise: NoiseProfile | None = None  # the source's measured noise, once asked for
+
+    def noise_profile(self) -> NoiseProfile:
+        """The noise of `rgb` (measured once per CurveMaps: a preview measures its own copy)."""
+        if self.noise is None:
+            self.noise = measure_noise(self.rgb)
+        return self.noise
 
     @property
     def map_scale(self) -> float:
@@ -72,7 +82,18 @@ class CurveMaps:
         if maps.shape[1] > size[0]:
             maps = _downscale_maps(maps, self.map_scale, size)
         alpha = None if self.alpha is None else _resize(self.alpha[..., None], size)[..., 0]
-        return dataclasses.replace(self, rgb=_resize(self.rgb, size), maps=maps, alpha=alpha)
+        return dataclasses.replace(self, rgb=_resize(self.rgb, size), maps=maps, alpha=alpha,
+                                   noise=None)
+
+    def small_maps(self, max_side: int) -> tuple[np.ndarray, np.ndarray]:
+        """(rgb, float32 maps) of one size, at most `max_side` long, for cheap gain maps."""
+        small = self.preview(max_side)
+        maps = small.maps.astype(np.float32) * np.float32(small.map_scale)
+        height, width = small.rgb.shape[:2]
+        if maps.shape[1:] != (height, width):
+            maps = np.stack([cv2.resize(m, (width, height), interpolation=cv2.INTER_LINEAR)
+                             for m in maps])
+        return small.rgb, maps
 
 
 class Engine:
@@ -88,12 +109,16 @@ class Engine:
         tile_size: int = 512,
         threads: int | None = None,
         precision: Literal["auto", "fp32"] = "auto",
+        denoiser: str | Path | NoiseNet | None = None,
     ) -> None:
         self.device = select_device(device)
         if self.device.type == "cpu":
             configure_cpu(threads)
         kernels.set_threads(threads or torch.get_num_threads())
         loaded = _load(model, self.device)
+        if not isinstance(loaded.model, CurveNet):
+            raise ZeroDCEError(f"{loaded.info.path}: holds a {loaded.info.arch} model, which "
+                               "reduces noise; the engine needs a curve model (e.g. zerodce)")
         self.info: ModelInfo = loaded.info
         self.dtype = fast_dtype(self.device) if precision == "auto" else torch.float32
         self.net = loaded.model.to(self.device, self.dtype, memory_format=torch.channels_last)
@@ -101,6 +126,31 @@ class Engine:
         self.mode: Mode = mode
         self.fast_size = fast_size
         self.tile_size = tile_size
+        self._denoiser_source = denoiser
+        self._denoiser: Denoiser | None = None
+
+    @property
+    def denoiser(self) -> Denoiser:
+        """The noise model (the bundled one unless given), loaded on first use."""
+        if self._denoiser is None:
+            source = self._denoiser_source
+            if source is None:
+                from .bundled import default_denoiser_path
+
+                source = default_denoiser_path()
+            self._denoiser = Denoiser(source, self.device, self.dtype)
+        return self._denoiser
+
+    def reduce_noise(self, rendered: np.ndarray, curve_maps: CurveMaps, curve_strength: float,
+                     strength: float = 1.0) -> np.ndarray:
+        """`rendered` (made from `curve_maps` at `curve_strength`) with amplified noise removed."""
+        if strength <= 0.0:
+            return rendered
+        rgb, alpha, gray = split_channels(rendered)
+        small_rgb, small_maps = curve_maps.small_maps(MAP_SIZE)
+        sigma = self.denoiser.sigma_map(curve_maps.noise_profile(), small_rgb, small_maps,
+                                        curve_strength, curve_maps.iterations)
+        return merge_channels(self.denoiser(rgb, sigma, strength), alpha, gray)
 
     @property
     def iterations(self) -> int:

@@ -28,7 +28,7 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -39,29 +39,35 @@ import torch.distributed as dist
 from torch import nn
 
 from .checkpoint import load_checkpoint, save_checkpoint
-from .curves import apply_curves
-from .data import (
-    DatasetError,
-    ImageCache,
-    ImageRecord,
-    epoch_order,
-    find_images,
-    split_by_scene,
-    to_batch,
-)
+from .curve_task import CurveTask
+from .data import DatasetError, epoch_order, exclude_listed, find_images, split_by_scene
 from .device import configure_cpu, fast_dtype, select_device
 from .errors import ZeroDCEError
-from .exposure import auto_exposure, mean_level
-from .losses import DEFAULT_EXPOSURE_LEVEL, LossWeights, zero_reference_loss
-from .model import ARCHITECTURES, DEFAULT_ITERATIONS, CurveNet, build_model
+from .losses import DEFAULT_EXPOSURE_LEVEL, LossWeights
+from .model import DEFAULT_ITERATIONS, NETWORKS, NoiseNet
+from .noise_task import NoiseTask
+from .training_events import (
+    CancelledEvent,
+    CheckpointEvent,
+    DoneEvent,
+    EpochEvent,
+    PreviewEvent,
+    StartEvent,
+    StepEvent,
+    TrainEvent,
+)
+
+__all__ = [
+    "CancelledEvent", "CheckpointEvent", "DoneEvent", "EpochEvent", "PreviewEvent",
+    "StartEvent", "StepEvent", "TrainConfig", "TrainEvent", "Trainer", "TrainingDiverged",
+    "TrainingError",
+]
 
 PRECISIONS = ("auto", "fp32", "bf16")
 BEST_NAME = "best.safetensors"
 LAST_NAME = "last.safetensors"
 #: Steps averaged for the images/s and ETA figures.
 SPEED_WINDOW = 20
-#: With an exposure range, the share of images trained to keep their own mean level.
-KEEP_OWN_LEVEL = 0.25
 
 
 class TrainingError(ZeroDCEError):
@@ -113,9 +119,9 @@ class TrainConfig:
     compile: bool = False
 
     def __post_init__(self) -> None:
-        if self.arch not in ARCHITECTURES:
+        if self.arch not in NETWORKS:
             raise TrainingError(f"unknown architecture {self.arch!r} "
-                                f"(known: {', '.join(sorted(ARCHITECTURES))})")
+                                f"(known: {', '.join(sorted(NETWORKS))})")
         if self.precision not in PRECISIONS:
             raise TrainingError(f"precision must be one of {', '.join(PRECISIONS)}, "
                                 f"got {self.precision!r}")
@@ -149,89 +155,6 @@ class TrainConfig:
         """Inverse of `to_dict`; unknown keys (from other versions) are ignored."""
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
-
-
-# ----------------------------------------------------------------------------- events
-
-
-@dataclass(frozen=True)
-class StartEvent:
-    """Data loaded and model ready; `resumed_step` > 0 when continuing a run."""
-
-    train_images: int
-    val_images: int
-    steps_per_epoch: int
-    total_steps: int
-    resumed_step: int
-    device: str
-    precision: str
-    world_size: int
-
-
-@dataclass(frozen=True)
-class StepEvent:
-    """One optimiser step; loss terms are unweighted, `total` is the weighted sum."""
-
-    step: int
-    total_steps: int
-    epoch: int  # 1-based
-    spatial: float
-    exposure: float
-    color: float
-    smoothness: float
-    total: float
-    images_per_second: float
-    eta_seconds: float
-
-
-@dataclass(frozen=True)
-class EpochEvent:
-    epoch: int  # 1-based
-    epochs: int
-    train_loss: float
-    val_loss: float | None
-    is_best: bool
-
-
-@dataclass(frozen=True)
-class PreviewEvent:
-    """A fixed validation image enhanced with the current weights (uint8 HxWx3)."""
-
-    step: int
-    epoch: int
-    image: np.ndarray
-
-
-@dataclass(frozen=True)
-class CheckpointEvent:
-    path: Path
-    kind: str  # "last" (resumable) or "best"
-    step: int
-    epoch: int
-
-
-@dataclass(frozen=True)
-class CancelledEvent:
-    """The run stopped on request; `checkpoint` resumes it (None on non-zero ranks)."""
-
-    step: int
-    epoch: int
-    checkpoint: Path | None
-
-
-@dataclass(frozen=True)
-class DoneEvent:
-    best_path: Path | None
-    last_path: Path | None
-    steps: int
-    epochs: int
-    seconds: float
-    best_val_loss: float | None
-    final_train_loss: float | None
-
-
-TrainEvent = (StartEvent | StepEvent | EpochEvent | PreviewEvent | CheckpointEvent
-              | CancelledEvent | DoneEvent)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -269,25 +192,6 @@ def autocast_dtype(device: torch.device, precision: str) -> torch.dtype | None:
     return torch.bfloat16 if fast_dtype(device) == torch.bfloat16 else None
 
 
-def loss_vector(batch: torch.Tensor, maps: torch.Tensor, iterations: int, weights: LossWeights,
-                exposure_level: torch.Tensor, patch_share: float = 1.0) -> torch.Tensor:
-    """Enhance with `maps` and stack (spatial, exposure, color, smoothness, total).
-
-    One tensor out, so the function compiles as a single graph and a DDP job
-    can average all terms with one all-reduce. `exposure_level` holds one E per image.
-    """
-    enhanced = apply_curves(batch, maps, iterations)
-    terms = zero_reference_loss(batch, enhanced, maps, weights, exposure_level, patch_share)
-    return torch.stack([terms.spatial, terms.exposure, terms.color, terms.smoothness, terms.total])
-
-
-def init_weights(model: nn.Module) -> None:
-    """The official initialisation: conv weights ~ N(0, 0.02), so curves start near identity."""
-    for module in model.modules():
-        if isinstance(module, nn.Conv2d):
-            nn.init.normal_(module.weight, 0.0, 0.02)
-
-
 @dataclass
 class Progress:
     """Where the run is; saved in resumable checkpoints."""
@@ -313,33 +217,6 @@ def _restore_optimizer(optimizer: torch.optim.Optimizer, tensors: dict[str, torc
             state[int(index)][name] = value
     current = optimizer.state_dict()
     optimizer.load_state_dict({"state": dict(state), "param_groups": current["param_groups"]})
-
-
-def exclude_listed(records: list[ImageRecord], listing: Path) -> list[ImageRecord]:
-    """`records` without the files named in `listing` (one name per line, '#' comments)."""
-    try:
-        text = listing.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TrainingError(f"{listing}: cannot read the exclusion list ({exc})") from None
-    names = {line.split("#", 1)[0].strip() for line in text.splitlines()} - {""}
-    kept = [r for r in records if r.path.name not in names]
-    if len(kept) == len(records) and names:
-        raise TrainingError(f"{listing}: none of its {len(names)} names are in the training data")
-    return kept
-
-
-def _convert(model: CurveNet, arch: str, path: Path) -> CurveNet:
-    """`model`'s weights in an architecture that extends it (e.g. zerodce -> zerodce-exposure).
-
-    Only parameters the new architecture adds may be missing; they keep their initial values
-    (zero for the exposure shifts, so the converted net behaves exactly like the original).
-    """
-    target = build_model(arch, model.iterations)
-    missing, unexpected = target.load_state_dict(model.state_dict(), strict=False)
-    own = {name for name, _ in target.named_parameters()} - set(model.state_dict())
-    if unexpected or set(missing) - own:
-        raise TrainingError(f"{path}: holds {model.arch}, which {arch} cannot start from")
-    return target
 
 
 # ----------------------------------------------------------------------------- trainer
@@ -381,8 +258,7 @@ class Trainer:
         if self.device.type == "cpu":
             configure_cpu(cfg.threads)
         self.dtype = autocast_dtype(self.device, cfg.precision)
-        self._train_losses = (torch.compile(loss_vector, dynamic=False) if cfg.compile
-                              else loss_vector)
+        self.task = NoiseTask(cfg) if cfg.arch == NoiseNet.arch else CurveTask(cfg)
         self.out_dir = Path(cfg.out_dir)
         if self.dist.is_main:
             self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -392,10 +268,8 @@ class Trainer:
             records = exclude_listed(records, Path(cfg.exclude))
         train_records, val_records = split_by_scene(records, cfg.val_fraction, cfg.seed)
         workers = cfg.threads or torch.get_num_threads()
-        self.train_images = ImageCache(train_records, cfg.image_size, crop=cfg.random_crop,
-                                       workers=workers)
-        self.val_images = ImageCache(val_records, cfg.image_size, crop=cfg.random_crop,
-                                     workers=workers)
+        self.train_images = self.task.load(train_records, workers)
+        self.val_images = self.task.load(val_records, workers)
         global_batch = cfg.batch_size * self.dist.world_size
         self.steps_per_epoch = len(self.train_images) // global_batch
         if self.steps_per_epoch == 0:
@@ -413,9 +287,8 @@ class Trainer:
         elif cfg.init_checkpoint:
             model = self._load_init(Path(cfg.init_checkpoint))
         else:
-            model = build_model(cfg.arch, cfg.iterations)
-            init_weights(model)
-        self.model: CurveNet = model.to(self.device, memory_format=torch.channels_last)
+            model = self.task.build()
+        self.model: nn.Module = model.to(self.device, memory_format=torch.channels_last)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=cfg.lr,
                                           weight_decay=cfg.weight_decay)
         if resume_tensors:
@@ -423,19 +296,17 @@ class Trainer:
             if "rng.torch" in resume_tensors:
                 torch.set_rng_state(resume_tensors["rng.torch"])
 
-    def _load_init(self, path: Path) -> CurveNet:
-        loaded = load_checkpoint(path)
-        model = loaded.model
-        if model.iterations == self.config.iterations and model.arch != self.config.arch:
-            model = _convert(model, self.config.arch, path)
-        if (model.arch, model.iterations) != (self.config.arch, self.config.iterations):
+    def _load_init(self, path: Path) -> nn.Module:
+        model = load_checkpoint(path).model
+        adapted = self.task.adapt(model)
+        if adapted is None:
             raise TrainingError(
                 f"{path}: holds {model.arch} with {model.iterations} iterations, but the run is "
                 f"configured for {self.config.arch} with {self.config.iterations}"
             )
-        return model
+        return adapted
 
-    def _load_resume(self, path: Path) -> tuple[CurveNet, dict[str, torch.Tensor]]:
+    def _load_resume(self, path: Path) -> tuple[nn.Module, dict[str, torch.Tensor]]:
         loaded = load_checkpoint(path)
         resume = loaded.info.metadata.get("resume")
         if not resume or not loaded.extra_tensors:
@@ -466,7 +337,8 @@ class Trainer:
         if main:
             yield StartEvent(len(self.train_images), len(self.val_images), self.steps_per_epoch,
                              self.total_steps, progress.step, str(self.device),
-                             "bf16" if self.dtype else "fp32", self.dist.world_size)
+                             "bf16" if self.dtype else "fp32", self.dist.world_size,
+                             self.task.term_names)
 
         while progress.step < self.total_steps:
             epoch, position = divmod(progress.step, self.steps_per_epoch)
@@ -484,7 +356,7 @@ class Trainer:
                     continue
                 seconds_per_step = sum(step_times) / len(step_times)
                 yield StepEvent(
-                    progress.step, self.total_steps, epoch + 1, **terms,
+                    progress.step, self.total_steps, epoch + 1, terms,
                     images_per_second=cfg.batch_size * self.dist.world_size / seconds_per_step,
                     eta_seconds=(self.total_steps - progress.step) * seconds_per_step,
                 )
@@ -501,45 +373,20 @@ class Trainer:
             None if math.isinf(progress.best_loss) else progress.best_loss, last_train_loss,
         )
 
-    def _batch(self, order: np.ndarray, index: int,
-               epoch: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """This rank's slice of global batch `index` of the epoch, and each image's target E."""
+    def _batch(self, order: np.ndarray, index: int, epoch: int) -> tuple[torch.Tensor, ...]:
+        """This rank's slice of global batch `index` of the epoch."""
         size = self.config.batch_size
         start = (index * self.dist.world_size + self.dist.rank) * size
-        picks = order[start : start + size]
-        batch = to_batch([self.train_images.augmented(int(i), self.config.seed, epoch)
-                          for i in picks], self.device)
-        rng = np.random.default_rng([self.config.seed, epoch, index, 0xE])
-        return batch, self._levels(batch, rng.random(len(picks)), rng.random(len(picks)))
-
-    def _levels(self, batch: torch.Tensor, draws: np.ndarray, keep: np.ndarray) -> torch.Tensor:
-        """Target E per image: exposure_level, or drawn from exposure_range (or its own level)."""
-        cfg = self.config
-        if cfg.exposure_range is None:
-            return torch.full((len(batch),), cfg.exposure_level, device=self.device)
-        low, high = cfg.exposure_range
-        drawn = torch.as_tensor(low + (high - low) * draws, dtype=torch.float32)
-        own = batch.mean((1, 2, 3)).float().cpu().clamp(0.05, 0.95)
-        levels = torch.where(torch.as_tensor(keep < KEEP_OWN_LEVEL), own, drawn)
-        return levels.to(self.device)
+        return self.task.batch(self.train_images, order[start : start + size], epoch, index,
+                               self.device)
 
     def _autocast(self) -> torch.autocast:
         return torch.autocast(self.device.type, dtype=self.dtype or torch.float32,
                               enabled=self.dtype is not None)
 
-    def _losses(self, network: nn.Module, batch: torch.Tensor, levels: torch.Tensor,
-                loss_fn: Callable[..., torch.Tensor] = loss_vector) -> torch.Tensor:
-        """Network under autocast, then curves and losses in fp32 on plain NCHW tensors."""
-        with self._autocast():
-            maps = network(batch, levels)
-        cfg = self.config
-        return loss_fn(batch.contiguous(), maps.float().contiguous(), self.model.iterations,
-                       cfg.loss_weights, levels, cfg.exposure_patch_share)
-
-    def train_step(self, network: nn.Module,
-                   batch: tuple[torch.Tensor, torch.Tensor]) -> dict[str, float]:
-        """One Adam step on (images, target levels); returns the rank-averaged loss terms."""
-        terms = self._losses(network, *batch, self._train_losses)
+    def train_step(self, network: nn.Module, batch: tuple[torch.Tensor, ...]) -> dict[str, float]:
+        """One Adam step on a task batch; returns the rank-averaged loss terms by name."""
+        terms = self.task.losses(self.model, network, batch, self._autocast)
         values = terms.detach().clone()
         if self.dist.world_size > 1:
             dist.all_reduce(values)
@@ -557,7 +404,7 @@ class Trainer:
             raise TrainingDiverged(f"gradients became non-finite at step {self.progress.step + 1};"
                                    " stopped before updating the weights")
         self.optimizer.step()
-        return dict(zip(("spatial", "exposure", "color", "smoothness", "total"), values.tolist()))
+        return dict(zip(self.task.term_names, values.tolist()))
 
     def _cancel_requested(self) -> bool:
         flag = self._cancel.is_set()
@@ -591,31 +438,19 @@ class Trainer:
 
     @torch.no_grad()
     def validate(self) -> float:
-        """Mean total loss over the validation images (unaugmented)."""
-        images = [self.val_images.plain(i) for i in range(len(self.val_images))]
-        size = self.config.batch_size
-        total = 0.0
-        for start in range(0, len(images), size):
-            chunk = images[start : start + size]
-            batch = to_batch(chunk, self.device)
-            # Fixed, evenly spread draws: the same validation targets at every epoch.
-            spread = (np.arange(start, start + len(chunk)) * 0.618034) % 1.0
-            levels = self._levels(batch, spread, np.ones(len(chunk)))
-            total += float(self._losses(self.model, batch, levels)[-1]) * len(chunk)
-        return total / len(images)
+        """Mean total loss over the validation images (unaugmented, fixed draws)."""
+        total, count = 0.0, 0
+        for batch, size in self.task.validation(self.val_images, self.device):
+            loss = self.task.losses(self.model, self.model, batch, self._autocast, False)
+            total += float(loss[-1]) * size
+            count += size
+        return total / count
 
     @torch.no_grad()
     def preview(self) -> np.ndarray:
-        """The first validation image (or training image) enhanced with the current weights."""
+        """The first validation image (or training image) processed with the current weights."""
         cache = self.val_images if len(self.val_images) else self.train_images
-        image = cache.plain(0)
-        batch = to_batch([image], self.device)
-        level = auto_exposure(mean_level(image)) if self.config.exposure_range else None
-        levels = torch.full((1,), level or self.config.exposure_level, device=self.device)
-        with self._autocast():
-            maps = self.model(batch, levels)
-        out = apply_curves(batch, maps.float(), self.model.iterations).clamp_(0, 1)
-        return (out[0].permute(1, 2, 0) * 255).round().to(torch.uint8).cpu().numpy()
+        return self.task.preview(self.model, cache, self.device, self._autocast)
 
     # -- checkpoints -----------------------------------------------------------
 

@@ -16,7 +16,7 @@ from typing import Any
 from tqdm import tqdm
 
 from ..checkpoint import load_checkpoint
-from ..model import ARCHITECTURES
+from ..model import NETWORKS
 from ..trainer import (
     PRECISIONS,
     CancelledEvent,
@@ -52,7 +52,8 @@ def register(subparsers: Any) -> None:
     add = parser.add_argument
     add("--data", type=Path, metavar="DIR", help="training images (required unless --resume)")
     add("--out", type=Path, metavar="DIR", help="where best/last.safetensors go")
-    add("--arch", choices=sorted(ARCHITECTURES), help="network (default zerodce)")
+    add("--arch", choices=sorted(NETWORKS),
+        help="network (default zerodce); noisenet trains the noise-reduction model")
     add("--epochs", type=int, help="passes over the training images (default 100)")
     add("--size", type=int, help="training image size in px (default 256)")
     add("--random-crop", action=argparse.BooleanOptionalAction, default=None,

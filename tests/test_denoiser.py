@@ -1,0 +1,91 @@
+"""The learned noise-reduction stage: identity where there is no noise, tiling, refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import zerodce_core.denoiser as denoiser_module
+from zerodce_core.checkpoint import save_checkpoint
+from zerodce_core.denoiser import Denoiser
+from zerodce_core.engine import Engine
+from zerodce_core.errors import ZeroDCEError
+from zerodce_core.model import DCENet, NoiseNet
+
+
+def random_net(seed: int = 0) -> NoiseNet:
+    torch.manual_seed(seed)
+    net = NoiseNet()
+    with torch.no_grad():
+        for p in net.parameters():
+            p.mul_(3.0)  # visibly non-identity
+    return net
+
+
+def noisy(shape: tuple[int, ...], dtype=np.uint8, seed: int = 0) -> np.ndarray:
+    peak = np.iinfo(dtype).max
+    rng = np.random.default_rng(seed)
+    base = np.linspace(0.2, 0.7, shape[1])[None, :, None] * np.ones(shape)
+    return np.clip((base + rng.normal(0, 0.05, shape)) * peak, 0, peak).astype(dtype)
+
+
+def cpu() -> torch.device:
+    return torch.device("cpu")
+
+
+def test_zero_residual_net_and_zero_map_change_nothing():
+    image = noisy((40, 50, 3))
+    identity = NoiseNet()
+    with torch.no_grad():
+        identity.body[-1].weight.zero_()
+        identity.body[-1].bias.zero_()
+    sigma = np.full((20, 25, 3), 0.05, np.float32)
+    assert np.array_equal(Denoiser(identity, cpu())(image, sigma), image)
+    nothing = np.zeros_like(sigma)
+    assert Denoiser(random_net(), cpu())(image, nothing) is image  # clean: skipped
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_tiles_match_one_whole_pass_and_strength_blends(monkeypatch, dtype):
+    image = noisy((601, 777, 3), dtype)  # odd sizes, several tiles
+    sigma = np.full((80, 100, 3), 0.05, np.float32)
+    stage = Denoiser(random_net(), cpu())
+    tiled = stage(image, sigma).astype(np.int64)
+    monkeypatch.setattr(denoiser_module, "TILE", 4096)
+    whole = stage(image, sigma).astype(np.int64)
+    peak = np.iinfo(dtype).max
+    assert np.abs(tiled - whole).max() <= peak / 255  # within one 8-bit level
+    assert not np.array_equal(whole, image)
+    half = stage(image, sigma, 0.5).astype(np.int64)
+    low, high = np.minimum(image, whole), np.maximum(image, whole)
+    assert np.all((half >= low - 1) & (half <= high + 1))  # between off and full
+    assert 0 < np.abs(half - image).mean() < np.abs(whole - image).mean()
+    assert stage(image, sigma, 0.0) is image
+
+
+def test_checkpoints_of_the_wrong_kind_are_refused(tmp_path: Path):
+    curve_file = save_checkpoint(tmp_path / "curves.safetensors", DCENet())
+    noise_file = save_checkpoint(tmp_path / "noise.safetensors", NoiseNet())
+    with pytest.raises(ZeroDCEError, match="not a noise-reduction model"):
+        Denoiser(curve_file, cpu())
+    with pytest.raises(ZeroDCEError, match="needs a curve model"):
+        Engine(noise_file)
+    assert isinstance(Denoiser(noise_file, cpu()).net, NoiseNet)
+
+
+def test_engine_reduces_amplified_noise_only_where_the_curves_lifted():
+    engine = Engine(DCENet(), precision="fp32", denoiser=random_net())
+    with torch.no_grad():  # a net whose curves brighten everything strongly
+        engine.net.e_conv7.weight.zero_()
+        engine.net.e_conv7.bias.fill_(-3.0)
+    dark = noisy((64, 96, 3), seed=1) // 6
+    maps = engine.estimate(dark)
+    rendered = engine.render(maps)
+    cleaned = engine.reduce_noise(rendered, maps, maps.iterations, 1.0)
+    assert not np.array_equal(cleaned, rendered)
+    assert engine.reduce_noise(rendered, maps, maps.iterations, 0.0) is rendered
+    untouched = engine.reduce_noise(dark, maps, 0.0, 1.0)  # strength 0 curves: gain 1
+    assert maps.noise is not None and maps.noise.typical < 0.01 or untouched is dark

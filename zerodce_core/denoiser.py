@@ -1,0 +1,107 @@
+"""Noise reduction after the curves, by a small network told where the curves amplified noise.
+
+Brightening multiplies sensor noise by the curves' local gain (10x and more in deep
+shadows), so the noise after enhancement is known pixel by pixel: the photo's own noise at
+each level (`noise.measure_noise`, from its flattest blocks) times the curves' derivative
+(`noise.curve_gain`, exact from the cached maps). That map is computed on a <= 512 px copy,
+where the maps live anyway, and the network (`model.NoiseNet`, trained on synthetic shots
+by `zerodce train --arch noisenet`) removes that much noise and no more: a clean daylight
+photo gets a near-zero map and comes out unchanged, a night shot a strong one.
+
+The network runs tile by tile (bounded memory at any size), skipping tiles whose map says
+there is nothing to remove, and computes its residual in the engine's fast dtype while the
+subtraction stays in float32.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .checkpoint import load_checkpoint
+from .errors import ZeroDCEError
+from .model import NoiseNet
+from .noise import NoiseProfile, curve_gain, noise_map
+
+#: Long side of the copy the noise map is computed on.
+MAP_SIZE = 512
+#: Tiles (full-resolution pixels) and their overlap, beyond the network's reach (10 px).
+TILE = 512
+MARGIN = 16
+#: Expected noise sigma (fraction of full scale) below which a tile is left untouched.
+SKIP_BELOW = 0.002
+
+
+class Denoiser:
+    """A loaded noise model on a device; call it on a rendered image and its curve maps."""
+
+    def __init__(self, model: str | Path | NoiseNet, device: torch.device,
+                 dtype: torch.dtype = torch.float32) -> None:
+        if not isinstance(model, NoiseNet):
+            loaded = load_checkpoint(model, map_location=device).model
+            if not isinstance(loaded, NoiseNet):
+                raise ZeroDCEError(f"{model}: holds a {loaded.arch} curve model, "
+                                   "not a noise-reduction model (noisenet)")
+            model = loaded
+        self.device = device
+        self.dtype = dtype
+        self.net = model.to(device, dtype, memory_format=torch.channels_last).eval()
+
+    @staticmethod
+    def sigma_map(profile: NoiseProfile, small_rgb: np.ndarray, small_maps: np.ndarray,
+                  strength: float, iterations: int) -> np.ndarray:
+        """Expected noise after the curves on a small copy: (h, w, 3) float32.
+
+        `profile` is the input photo's measured noise, `small_rgb` a downscaled copy of the
+        photo (uint8/uint16) and `small_maps` (3k, h, w) float curve maps of that size.
+        """
+        peak = float(np.iinfo(small_rgb.dtype).max)
+        unit = small_rgb.astype(np.float32) / peak
+        return noise_map(profile, unit, curve_gain(unit, small_maps, strength, iterations))
+
+    def __call__(self, enhanced: np.ndarray, sigma_small: np.ndarray,
+                 strength: float = 1.0) -> np.ndarray:
+        """`enhanced` (H, W, 3 uint8/uint16) with the noise of `sigma_small` removed.
+
+        `strength` 0..1 blends between the input (0) and the full reduction (1).
+        """
+        strength = min(max(float(strength), 0.0), 1.0)
+        if strength == 0.0 or float(sigma_small.max()) < SKIP_BELOW:
+            return enhanced
+        height, width = enhanced.shape[:2]
+        sigma = cv2.resize(sigma_small, ((width + 1) // 2, (height + 1) // 2),
+                           interpolation=cv2.INTER_LINEAR)
+        peak = float(np.iinfo(enhanced.dtype).max)
+        out = enhanced.copy()
+        with torch.inference_mode():
+            for y in range(0, height, TILE):
+                for x in range(0, width, TILE):
+                    self._tile(enhanced, sigma, out, y, x, peak, strength)
+        return out
+
+    def _tile(self, image: np.ndarray, sigma: np.ndarray, out: np.ndarray, y: int, x: int,
+              peak: float, strength: float) -> None:
+        height, width = image.shape[:2]
+        y1, x1 = min(y + TILE, height), min(x + TILE, width)
+        if float(sigma[y // 2 : (y1 + 1) // 2, x // 2 : (x1 + 1) // 2].max()) < SKIP_BELOW:
+            return
+        # The window starts on even pixels so its 2x2 blocks line up with the sigma map.
+        wy0, wx0 = max(y - MARGIN, 0), max(x - MARGIN, 0)
+        wy1, wx1 = min(y1 + MARGIN, height), min(x1 + MARGIN, width)
+        patch = torch.from_numpy(image[wy0:wy1, wx0:wx1].astype(np.float32) / peak)
+        patch = patch.permute(2, 0, 1)[None].to(self.device)
+        noise = torch.from_numpy(np.ascontiguousarray(
+            sigma[wy0 // 2 : (wy1 + 1) // 2, wx0 // 2 : (wx1 + 1) // 2]))
+        noise = noise.permute(2, 0, 1)[None].to(self.device)
+        pad_h, pad_w = (wy1 - wy0) % 2, (wx1 - wx0) % 2
+        padded = F.pad(patch, (0, pad_w, 0, pad_h), mode="replicate")
+        residual = self.net.residual(
+            padded.to(self.dtype).contiguous(memory_format=torch.channels_last),
+            noise.to(self.dtype).contiguous(memory_format=torch.channels_last))
+        cleaned = patch - strength * residual.float()[..., : wy1 - wy0, : wx1 - wx0]
+        core = cleaned[0, :, y - wy0 : y1 - wy0, x - wx0 : x1 - wx0].permute(1, 2, 0)
+        out[y:y1, x:x1] = (core.clamp_(0, 1).mul_(peak).add_(0.5)).cpu().numpy().astype(out.dtype)
