@@ -145,3 +145,31 @@ def test_cancel_inside_a_file_leaves_it_queued_and_unwritten(model_file, tmp_pat
         list(run_batch(engine, items, options, progress=stop_at_second_tile))
     assert items[0].status is Status.QUEUED
     assert not (tmp_path / "o").exists() or not list((tmp_path / "o").iterdir())
+
+
+def test_earlier_outputs_are_not_inputs_unless_names_could_be_originals(tmp_path):
+    folder = tmp_path / "d"
+    folder.mkdir()
+    for name in ("a.jpg", "a_enhanced.jpg", "a_enhanced_vs_gamma.jpg", "b.png"):
+        _photo(folder / name)
+    planned = plan_batch([folder], BatchOptions())
+    assert [(i.source.name, i.status) for i in planned] == [
+        ("a.jpg", Status.QUEUED), ("b.png", Status.QUEUED)]
+    # Without a suffix an output's name is also an original's: everything stays an input.
+    same = plan_batch([folder], BatchOptions(suffix="", existing="overwrite"))
+    assert len(same) == 4 and {i.status for i in same} == {Status.FAILED}
+
+
+def test_any_error_in_one_file_fails_that_file_only(engine, tmp_path, monkeypatch):
+    sources = [_photo(tmp_path / "x.png"), _photo(tmp_path / "y.png", 40)]
+    real = Engine.estimate
+
+    def broken_once(self, pixels, **kwargs):
+        if pixels.mean() < 35:
+            raise KeyError("a bug in a stage")
+        return real(self, pixels, **kwargs)
+
+    monkeypatch.setattr(Engine, "estimate", broken_once)
+    items = _run(engine, sources, BatchOptions(out_dir=tmp_path / "o"))
+    assert [(i.status, i.reason) for i in items] == [
+        (Status.FAILED, "'a bug in a stage'"), (Status.DONE, "")]

@@ -1,16 +1,24 @@
+import errno
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+import zerodce_core.batch
 import zerodce_core.imageio
 from tests.test_video import make_clip
 from zerodce_core.cli import main
+from zerodce_core.output import STALE_AFTER
 from zerodce_core.video import open_video
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -113,3 +121,182 @@ def test_enhance_compare_gamma_writes_sheets_and_pdf(photos, model_file, tmp_pat
     assert Image.open(out / "one_enhanced_vs_gamma.jpg").width == 3 * 640
     assert (out / "comparison.pdf").read_bytes().count(b"/Type /Page\n") == 2
     assert "comparison.pdf" in capsys.readouterr().out
+
+
+# --- hostile input: nothing lost, nothing left behind, no tracebacks (issue 12) -----------
+
+
+def _dark(folder: Path, *names: str) -> Path:
+    folder.mkdir(exist_ok=True)
+    for i, name in enumerate(names):
+        Image.fromarray(np.full((24, 32, 3), 20 + 5 * i, np.uint8)).save(folder / name)
+    return folder
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_report_path_is_checked_before_any_work(model_file, tmp_path, monkeypatch, capsys):
+    folder = _dark(tmp_path / "d", "01.jpg", "02.jpg", "03.jpg")
+    monkeypatch.chdir(folder)
+    before = _snapshot(folder)
+    for extra in ([], ["--overwrite"]):  # `--report *.jpg` makes 01.jpg the report path
+        assert main(["enhance", "--model", str(model_file), *extra,
+                     "--report", "01.jpg", "02.jpg", "03.jpg"]) == 2
+        assert "report is JSON" in capsys.readouterr().err
+    (folder / "r.json").write_text("mine")
+    assert main(["enhance", "--model", str(model_file), "--report", "r.json", "02.jpg"]) == 2
+    assert "r.json: already exists" in capsys.readouterr().err
+    assert main(["enhance", "--model", str(model_file), "--report", ".", "02.jpg"]) == 2
+    assert _snapshot(folder) == {**before, "r.json": b"mine"}  # nothing ran
+
+    assert main(["enhance", "--model", str(model_file), "--report", "new/r.json", "02.jpg"]) == 0
+    assert json.loads((folder / "new" / "r.json").read_text())["summary"]["done"] == 1
+
+
+def test_a_report_that_fails_at_the_end_is_a_message(photos, model_file, tmp_path,
+                                                      monkeypatch, capsys):
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(zerodce_core.batch.json, "dumps", disk_full)
+    code = main(["enhance", str(photos / "one.jpg"), "-o", str(tmp_path / "out"), "--model",
+                 str(model_file), "--report", str(tmp_path / "r.json")])
+    captured = capsys.readouterr()
+    assert code == 1 and "1 enhanced" in captured.out
+    assert f"could not write {tmp_path / 'r.json'}: disk is full" in captured.err
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_compare_gamma_never_replaces_files_it_does_not_own(photos, model_file, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "one_enhanced_vs_gamma.jpg").write_bytes(b"my own sheet")
+    (out / "comparison.pdf").write_bytes(b"my own pdf")
+    assert main(["enhance", str(photos / "one.jpg"), str(photos / "two.png"), "-o", str(out),
+                 "--model", str(model_file), "--compare-gamma"]) == 0
+    assert (out / "one_enhanced_vs_gamma.jpg").read_bytes() == b"my own sheet"
+    assert (out / "comparison.pdf").read_bytes() == b"my own pdf"
+    assert not (out / "one_enhanced.jpg").exists()  # skipped whole: one of its outputs exists
+    assert (out / "two_enhanced_vs_gamma.jpg").is_file()
+
+
+def test_a_symlinked_output_folder_never_replaces_originals(photos, model_file, tmp_path):
+    link = tmp_path / "link-to-photos"
+    link.symlink_to(photos, target_is_directory=True)
+    before = _snapshot(photos)
+    assert main(["enhance", str(photos), "-o", str(link), "--suffix", "", "--overwrite",
+                 "--model", str(model_file)]) == 1
+    assert _snapshot(photos) == before
+
+
+def test_a_second_run_in_place_is_a_no_op(model_file, tmp_path, capsys):
+    folder = _dark(tmp_path / "d", "one.jpg", "two.png")
+    args = ["enhance", str(folder), "--model", str(model_file), "--compare-gamma"]
+    assert main(args) == 0
+    first = _snapshot(folder)
+    capsys.readouterr()
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert "0 enhanced, 2 skipped, 0 failed" in captured.out and "Nothing to do" in captured.out
+    assert _snapshot(folder) == first and not captured.err
+
+
+def test_stale_temp_files_are_not_inputs_and_are_cleaned(model_file, tmp_path):
+    folder = _dark(tmp_path / "d", "one.jpg")
+    stale = [folder / ".one_enhanced.abcd1234.part.jpg",  # an earlier version's
+             folder / ".one_enhanced.efgh5678.zerodce-part.jpg"]
+    fresh = folder / ".two_enhanced.ijkl9012.zerodce-part.jpg"  # maybe a concurrent run's
+    old = time.time() - STALE_AFTER - 60
+    for path in (*stale, fresh):
+        path.write_bytes(b"\xff\xd8 half a photo")
+    for path in stale:
+        os.utime(path, (old, old))
+    assert main(["enhance", str(folder), "--model", str(model_file)]) == 0
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        ["one.jpg", "one_enhanced.jpg", fresh.name])
+
+
+SLOW_FRAMES = """
+import sys, time
+from zerodce_core import video
+enhance = video.FrameEnhancer.__call__
+def slow(self, rgb):
+    print("frame", flush=True)
+    time.sleep(0.5)
+    return enhance(self, rgb)
+video.FrameEnhancer.__call__ = slow
+from zerodce_core.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_sigterm_stops_like_ctrl_c_and_leaves_no_partial_file(model_file, tmp_path):
+    clip = make_clip(tmp_path / "clip.mp4", frames=16)
+    out = tmp_path / "out"
+    child = subprocess.Popen([sys.executable, "-c", SLOW_FRAMES, "enhance", str(clip), "-o",
+                              str(out), "--model", str(model_file)], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "frame"
+        child.send_signal(signal.SIGTERM)
+        _, err = child.communicate(timeout=60)
+    finally:
+        child.kill()
+    assert child.returncode == 130 and "interrupted" in err and "Traceback" not in err
+    assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--strength", "nan", "strength must be a number of at least 0, not nan"),
+    ("--strength", "-1", "strength must be a number of at least 0"),
+    ("--smoothing", "nan", "smoothing must be a number from 0 to 3600, not nan"),
+    ("--fps", "nan", "frame rate must be a number from 0.01 to 1000, not nan"),
+    ("--fps", "0", "frame rate must be"),
+    ("--crf", "-1", "crf must be a whole number from 0 to 63"),
+    ("--quality", "0", "quality must be a whole number from 1 to 100"),
+    ("--threads", "0", "threads must be a whole number of at least 1"),
+    ("--suffix", "/../../x", "must not contain a path separator"),
+])
+def test_bad_numbers_and_suffixes_are_refused_before_any_work(photos, model_file, tmp_path,
+                                                              capsys, option, value, message):
+    out = tmp_path / "out"
+    assert main(["enhance", str(photos / "one.jpg"), "-o", str(out), "--model", str(model_file),
+                 option, value]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not out.exists() and not (tmp_path / "x.jpg").exists()
+
+
+def test_a_too_long_file_name_fails_alone(model_file, tmp_path, capsys):
+    folder = _dark(tmp_path / "d", "a" * 250 + ".jpg", "b.jpg")
+    assert main(["enhance", str(folder), "--model", str(model_file)]) == 1
+    captured = capsys.readouterr()
+    assert "1 enhanced, 0 skipped, 1 failed" in captured.out
+    assert "file name is too long" in captured.err and (folder / "b_enhanced.jpg").is_file()
+
+
+def test_an_output_folder_that_is_a_file_is_said_once(photos, model_file, tmp_path, capsys):
+    (tmp_path / "existing.txt").write_text("notes")
+    assert main(["enhance", str(photos), "-o", str(tmp_path / "existing.txt"), "--model",
+                 str(model_file)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"zerodce: error: {tmp_path / 'existing.txt'}: is a file, not a folder\n"
+
+
+def test_an_unreadable_folder_says_so(model_file, tmp_path, monkeypatch, capsys):
+    folder = _dark(tmp_path / "locked", "one.jpg")
+    scandir = os.scandir
+
+    def refuse(path="."):
+        if Path(path) == folder:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refuse)  # as root, chmod 000 would not stop us
+    assert main(["enhance", str(folder), "--model", str(model_file)]) == 1
+    captured = capsys.readouterr()
+    assert f"{folder}: can't read the folder: permission denied" in captured.err
+    assert "no images" not in captured.err

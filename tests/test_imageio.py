@@ -282,6 +282,15 @@ def test_icc_profile_is_kept(tmp_path, srgb_icc, suffix, dtype):
     assert read_image(path).icc_profile == srgb_icc
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_a_10_mb_colour_profile_is_read_not_called_corrupt(tmp_path, dtype):
+    """Pillow's 1 MB cap on a PNG metadata chunk is a bomb guard, not a sign of damage."""
+    profile = bytes(range(256)) * (10 * 4096)  # 10 MB, compresses to a few KB
+    path = write_image(tmp_path / "print.png", gradient(dtype=dtype), icc_profile=profile)
+
+    assert read_image(path).icc_profile == profile
+
+
 @pytest.mark.parametrize(("suffix", "dtype"), [c for c in METADATA_CASES if c[0] != ".tif"])
 def test_exif_is_kept_with_orientation_reset(tmp_path, suffix, dtype):
     pixels = gradient(dtype=dtype)

@@ -20,7 +20,7 @@ from typing import Any
 import imagecodecs
 import numpy as np
 import tifffile
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, PngImagePlugin, UnidentifiedImageError
 
 from .errors import ImageReadError, ImageWriteError, OutputError, os_reason
 from .formats import (
@@ -48,6 +48,7 @@ READ_EXTENSIONS: frozenset[str] = frozenset(
     ext for fmt in FORMATS if _INSTALLED[fmt.package] for ext in fmt.extensions
 )
 MAX_PIXELS: int = 200_000_000
+MAX_METADATA: int = 64 << 20  # bytes in one metadata block (a PNG colour profile, say)
 
 _EXIF_HEADER = b"Exif\x00\x00"
 _ORIENTATION = 0x0112
@@ -173,12 +174,15 @@ def write_image(
 
 @functools.cache
 def _prepare_pillow() -> None:
-    """Once, on first read: register the HEIF opener and switch off Pillow's bomb check.
+    """Once, on first read: register the HEIF opener and set Pillow's limits to ours.
 
-    Pillow's check is process-wide, warns at 89 MP and fails at 179 MP (below our default
-    limit) without saying the size; read_image checks each header against its own limit.
+    Pillow's bomb check is process-wide, warns at 89 MP and fails at 179 MP (below our
+    default limit) without saying the size; read_image checks each header against its own
+    limit. Its 1 MB cap on a PNG metadata chunk refuses real photos (print-shop colour
+    profiles run to 10 MB) as if they were corrupt; MAX_METADATA still bounds the memory.
     """
     Image.MAX_IMAGE_PIXELS = None
+    PngImagePlugin.MAX_TEXT_CHUNK = max(PngImagePlugin.MAX_TEXT_CHUNK, MAX_METADATA)
     if pillow_heif:
         pillow_heif.register_heif_opener()
 
@@ -324,6 +328,9 @@ def _read_failure_reason(exc: Exception) -> str:
         return os_reason(exc, missing="file not found")
     if isinstance(exc, MemoryError):
         return "not enough memory to decode it"
+    if isinstance(exc, ValueError) and "MAX_TEXT_CHUNK" in str(exc):
+        return (f"a metadata block (such as the colour profile) is larger than the "
+                f"{MAX_METADATA >> 20} MB this app reads")
     return "file is truncated or corrupt"
 
 

@@ -37,7 +37,8 @@ TEMP_TAG = ".zerodce-part"
 #: spares a concurrent run's file that is still being written (an encoder may hold its
 #: first packets back for a minute).
 STALE_AFTER = 600.0
-_TEMP_NAME = re.compile(r"\..*\.[A-Za-z0-9_]{8}" + re.escape(TEMP_TAG) + r"(\.[^.]*)?")
+# Ours, and those of earlier versions (".NAME.XXXXXXXX.part.EXT").
+_TEMP_NAME = re.compile(r"\..*\.[A-Za-z0-9_]{8}(" + re.escape(TEMP_TAG) + r"|\.part)(\.[^.]*)?")
 _STEM_IN_TEMP = 64  # keeps temporary names short enough wherever the target's name fits
 # Errors only writing can cause: raised while the data goes out, they name the target.
 _WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS})

@@ -23,7 +23,10 @@ def in_range(name: str, value: object, low: float, high: float = math.inf, *,
              integer: bool = False) -> float:
     """`value` if it is a finite (whole, if `integer`) number in [low, high], else OptionError."""
     kind = "a whole number" if integer else "a number"
-    span = f"at least {_show(low)}" if high == math.inf else f"from {_show(low)} to {_show(high)}"
+    if high == math.inf:
+        span = f"of at least {_show(low)}"
+    else:
+        span = f"from {_show(low)} to {_show(high)}"
     number = isinstance(value, Integral) if integer else isinstance(value, Real)
     if isinstance(value, bool) or not number or not math.isfinite(value) or not (
             low <= value <= high):

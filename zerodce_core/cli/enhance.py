@@ -26,10 +26,11 @@ from ..engine import Engine, Mode
 from ..errors import OutputError
 from ..formats import WRITE_NAMES, image_format
 from ..gamma import write_contact_pdf
+from ..imageio import is_image_file
 from ..output import OutputGuard, check_folder
 from ..pipeline import EncodeOptions, Look
 from ..progress import format_duration
-from ..video import VideoOptions
+from ..video import VideoOptions, is_video_file
 
 CONTACT_SHEET = "comparison.pdf"
 
@@ -110,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     guard = batch_guard(items, options)
     if args.report:
-        guard.ready(args.report)  # before the work: a bad report path must not waste a run
+        _check_report(args.report, guard)
     engine = Engine(args.model, device=args.device, mode=args.mode)
     final = list(items)
     bar = tqdm(total=len(items), unit="img", dynamic_ncols=True, disable=None)
@@ -136,6 +137,15 @@ def run(args: argparse.Namespace) -> int:
     if counts["skipped"] and not counts["done"] + counts["failed"]:
         print("Nothing to do: every output exists already (--overwrite replaces them).")
     return 1 if counts["failed"] or failed_writes else 0
+
+
+def _check_report(path: Path, guard: OutputGuard) -> None:
+    """Before any work: a report path that would be refused at the end must not waste a run,
+    and a photo or video name is a slip (`--report *.jpg` takes the first photo), not a
+    request to turn that file into JSON."""
+    if is_image_file(path) or is_video_file(path):
+        raise OutputError(path, "is a photo or video name; the report is JSON (FILE.json)")
+    guard.ready(path)
 
 
 def _format_name(text: str) -> str:
