@@ -37,6 +37,7 @@ from zerodce_core.device import available_devices
 from zerodce_core.errors import ZeroDCEError
 from zerodce_core.losses import LossWeights
 from zerodce_core.model import ARCHITECTURES
+from zerodce_core.progress import format_duration
 from zerodce_core.trainer import (
     LAST_NAME,
     CancelledEvent,
@@ -51,7 +52,6 @@ from zerodce_core.trainer import (
     TrainEvent,
 )
 
-from .batch_panel import format_duration
 from .errors import describe_error
 from .images import to_display_qimage
 from .model_selector import CHECKPOINT_FILTER

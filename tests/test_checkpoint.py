@@ -128,8 +128,25 @@ def test_wrong_shapes_are_refused(tmp_path):
     state = DCENet().state_dict()
     state["e_conv2.weight"] = torch.zeros(16, 32, 3, 3)
     torch.save(state, tmp_path / "shapes.pth")
-    with pytest.raises(CheckpointError, match="do not fit"):
+    with pytest.raises(CheckpointError, match="do not fit") as caught:
         load_checkpoint(tmp_path / "shapes.pth")
+    assert ("size mismatch for e_conv2.weight: copying a param with shape torch.Size([16, 32, "
+            "3, 3]) from checkpoint, the shape in current model is torch.Size([32, 32, 3, 3])"
+            ) in str(caught.value)  # the detail, not torch's header line
+
+
+def test_an_unreadable_model_file_is_a_clear_error(model_file, monkeypatch):
+    real_open = Path.open
+
+    def refuse(self, *args, **kwargs):
+        if self == model_file:  # as root, chmod 000 would not stop the read
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refuse)
+    with pytest.raises(CheckpointError) as caught:
+        load_checkpoint(model_file)
+    assert str(caught.value) == f"{model_file}: permission denied"
 
 
 @pytest.mark.parametrize("name, arch, source", [

@@ -300,3 +300,20 @@ def test_an_unreadable_folder_says_so(model_file, tmp_path, monkeypatch, capsys)
     captured = capsys.readouterr()
     assert f"{folder}: can't read the folder: permission denied" in captured.err
     assert "no images" not in captured.err
+
+
+def test_train_into_a_file_and_an_unreadable_model_are_messages(photos, model_file, tmp_path,
+                                                                 monkeypatch, capsys):
+    (tmp_path / "notes.txt").write_text("notes")
+    assert main(["train", "--data", str(photos), "--out", str(tmp_path / "notes.txt")]) == 2
+    assert "notes.txt: is a file, not a folder" in capsys.readouterr().err
+    real_open = Path.open
+
+    def refuse(self, *args, **kwargs):
+        if self == model_file:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refuse)
+    assert main(["info", str(model_file)]) == 2
+    assert f"{model_file}: permission denied" in capsys.readouterr().err

@@ -6,6 +6,7 @@ from tests.conftest import brightening_model
 from zerodce_core.curves import apply_curves
 from zerodce_core.engine import Engine, UnsupportedImageError
 from zerodce_core.errors import Cancelled, NoBundledModelError
+from zerodce_core.validate import OptionError
 
 
 @pytest.fixture
@@ -117,3 +118,20 @@ def test_missing_bundled_model_explains_how_to_proceed(monkeypatch, tmp_path):
     monkeypatch.setattr("zerodce_core.bundled.DEFAULT_MODEL", "models/absent.safetensors")
     with pytest.raises(NoBundledModelError, match="--model"):
         Engine(None, device="cpu")
+
+
+@pytest.mark.parametrize("option, value", [
+    ("tile_size", 0), ("tile_size", -1), ("tile_size", 8.5), ("fast_size", 0),
+    ("mode", "fastest"), ("precision", "fp8"),
+])
+def test_engine_arguments_are_checked(option, value):
+    with pytest.raises(OptionError, match=option.replace("_", ".")):
+        Engine(brightening_model(), device="cpu", **{option: value})
+
+
+@pytest.mark.parametrize("strength", [float("nan"), float("inf"), -0.5])
+def test_render_refuses_a_strength_that_is_not_a_number_of_iterations(engine, dark_image,
+                                                                      strength):
+    maps = engine.estimate(dark_image)
+    with pytest.raises(OptionError, match="strength must be a number of at least 0"):
+        engine.render(maps, strength)

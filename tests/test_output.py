@@ -7,8 +7,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.conftest import brightening_model
 from tests.test_video import make_clip
 from zerodce_core.batch import BatchItem, BatchOptions, write_report
+from zerodce_core.checkpoint import save_checkpoint
 from zerodce_core.engine import Engine
 from zerodce_core.errors import OutputError
 from zerodce_core.gamma import write_contact_pdf
@@ -113,7 +115,8 @@ def engine(model_file):
 
 
 def test_every_writer_refuses_to_replace_a_protected_file(original, tmp_path, engine):
-    """Photos, videos, reports, sheets and PDFs all go through the one guarded writer."""
+    """Photos, videos, reports, sheets, PDFs and checkpoints all go through the one guarded
+    writer."""
     clip = make_clip(tmp_path / "clip.mp4", frames=2)
     link = tmp_path / "link"
     link.symlink_to(original.parent, target_is_directory=True)
@@ -124,6 +127,7 @@ def test_every_writer_refuses_to_replace_a_protected_file(original, tmp_path, en
         lambda: write_image(target, np.zeros((4, 4, 3), np.uint8), guard=guard),
         lambda: write_contact_pdf(target, [original], guard),
         lambda: write_report(target, [BatchItem(original, target)], BatchOptions(), guard),
+        lambda: save_checkpoint(target, brightening_model(), guard=guard),
         lambda: enhance_photo(engine, tmp_path / "clip.mp4", target, guard=guard),
         lambda: list(enhance_video(engine, clip, target, guard=guard)),
         lambda: list(enhance_video(engine, clip, clip)),  # its own source, whatever the guard

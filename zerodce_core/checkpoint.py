@@ -24,9 +24,9 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from .atomic import atomic_path
-from .errors import CheckpointError
+from .errors import CheckpointError, os_reason
 from .model import DEFAULT_ITERATIONS, NETWORKS, CurveNet, build_model
+from .output import OutputGuard
 
 FORMAT_NAME = "zerodce-checkpoint"
 FORMAT_VERSION = 1
@@ -87,8 +87,10 @@ def save_checkpoint(
     training_config: dict[str, Any] | None = None,
     metadata: dict[str, Any] | None = None,
     extra_tensors: dict[str, torch.Tensor] | None = None,
+    guard: OutputGuard | None = None,
 ) -> Path:
-    """Write `model` atomically as safetensors with its description in the header."""
+    """Write `model` as safetensors with its description in the header, through `guard`
+    (default: replace an existing file, as a training run updates its own checkpoints)."""
     path = Path(path)
     state = {k: v.detach().to("cpu", torch.float32).contiguous().clone()
              for k, v in model.state_dict().items()}
@@ -106,7 +108,7 @@ def save_checkpoint(
             {"parameters": sum(p.numel() for p in model.parameters()), **(metadata or {})}
         ),
     }
-    with atomic_path(path) as tmp:
+    with (guard or OutputGuard()).writing(path) as tmp:
         save_file(state, str(tmp), metadata=header)
     return path
 
@@ -114,12 +116,15 @@ def save_checkpoint(
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> LoadedCheckpoint:
     """Load any supported checkpoint; raise CheckpointError naming the file and reason."""
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(path, "file not found")
-    if path.stat().st_size == 0:
-        raise CheckpointError(path, "file is empty")
-    with path.open("rb") as fh:
-        head = fh.read(16)
+    try:
+        if not path.is_file():
+            raise CheckpointError(path, "file not found")
+        if path.stat().st_size == 0:
+            raise CheckpointError(path, "file is empty")
+        with path.open("rb") as fh:
+            head = fh.read(16)
+    except OSError as exc:  # unreadable (permissions, a failing disk...)
+        raise CheckpointError(path, os_reason(exc)) from None
     loaded = _load_ours(path) if _looks_like_safetensors(head) else _load_peer(path)
     loaded.info.path = path
     loaded.model.to(map_location)
@@ -236,7 +241,16 @@ def _instantiate(
         state = flush_subnormals_({k: v.float() for k, v in state.items()})
         model.load_state_dict(state, strict=True)
     except (RuntimeError, ValueError) as exc:
-        first = str(exc).splitlines()[0][:200]
-        reason = f"weights do not fit the {arch} architecture ({first})"
+        reason = f"weights do not fit the {arch} architecture ({_misfits(exc)})"
         raise CheckpointError(path, reason) from None
     return model
+
+
+def _misfits(exc: Exception, shown: int = 3, width: int = 300) -> str:
+    """The useful lines of torch's load_state_dict error (its first line only names the
+    class), each complete unless absurdly long, the first `shown` of them."""
+    lines = [line.strip() for line in str(exc).splitlines()]
+    details = [line for line in lines[1:] if line] or lines[:1]
+    text = "; ".join(line if len(line) <= width else line[:width] + "..."
+                     for line in details[:shown])
+    return text + (f"; and {len(details) - shown} more" if len(details) > shown else "")

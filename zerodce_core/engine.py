@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import cv2
 import numpy as np
@@ -28,19 +27,19 @@ import torch.nn.functional as F
 from . import kernels
 from .checkpoint import LoadedCheckpoint, ModelInfo, load_checkpoint
 from .denoiser import MAP_SIZE, Denoiser
-from .device import configure_cpu, fast_dtype, select_device
+from .device import fast_dtype, select_device
 from .errors import ZeroDCEError
 from .exposure import auto_exposure, check_exposure, mean_level
 from .model import RECEPTIVE_RADIUS, CurveNet, NoiseNet
 from .noise import NoiseProfile, measure_noise
+from .pixels import UnsupportedImageError as UnsupportedImageError  # raised by estimate
+from .pixels import merge_channels, split_channels
+from .progress import Progress
+from .validate import in_range, one_of, optional_in_range
 
 Mode = Literal["fast", "full"]
-Progress = Callable[[int, int], None]
 INT16_SCALE = 32767.0
-
-
-class UnsupportedImageError(ZeroDCEError):
-    """The array's shape or dtype is not an image the engine can enhance."""
+MIN_SIZE = 16  # fast_size and tile_size below this would only waste time
 
 
 @dataclasses.dataclass
@@ -97,7 +96,11 @@ class CurveMaps:
 
 
 class Engine:
-    """Loads a model onto a device and enhances images with it."""
+    """Loads a model onto a device and enhances images with it.
+
+    Process-wide settings (threads, flush-to-zero) are not the engine's business: entry
+    points call `runtime.configure_runtime` once, and making engines changes nothing else.
+    """
 
     def __init__(
         self,
@@ -107,14 +110,14 @@ class Engine:
         mode: Mode = "fast",
         fast_size: int = 512,
         tile_size: int = 512,
-        threads: int | None = None,
         precision: Literal["auto", "fp32"] = "auto",
         denoiser: str | Path | NoiseNet | None = None,
     ) -> None:
+        one_of("mode", mode, get_args(Mode))
+        in_range("fast_size", fast_size, MIN_SIZE, integer=True)
+        in_range("tile_size", tile_size, MIN_SIZE, integer=True)
+        one_of("precision", precision, ("auto", "fp32"))
         self.device = select_device(device)
-        if self.device.type == "cpu":
-            configure_cpu(threads)
-        kernels.set_threads(threads or torch.get_num_threads())
         loaded = _load(model, self.device)
         if not isinstance(loaded.model, CurveNet):
             raise ZeroDCEError(f"{loaded.info.path}: holds a {loaded.info.arch} model, which "
@@ -198,6 +201,7 @@ class Engine:
 
     def render(self, curve_maps: CurveMaps, strength: float | None = None) -> np.ndarray:
         """Apply the cached curves at `strength` (0 = original, iterations = full)."""
+        optional_in_range("strength", strength, 0.0)
         if strength is None:
             strength = curve_maps.iterations
         out = kernels.render_curves(curve_maps.rgb, curve_maps.maps, curve_maps.map_scale,
@@ -242,30 +246,6 @@ class Engine:
                 if progress is not None:
                     progress(done, len(boxes))
         return maps
-
-
-def split_channels(image: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, bool]:
-    """(rgb, alpha, was_gray) from a gray, gray+alpha, RGB or RGBA uint8/uint16 array."""
-    if image.dtype not in (np.uint8, np.uint16):
-        raise UnsupportedImageError(f"expected uint8 or uint16 pixels, got {image.dtype}")
-    if image.ndim == 2:
-        image = image[..., None]
-    if image.ndim != 3 or image.shape[2] not in (1, 2, 3, 4) or 0 in image.shape:
-        raise UnsupportedImageError(f"expected an (H, W[, C]) image, got shape {image.shape}")
-    channels = image.shape[2]
-    alpha = image[..., -1].copy() if channels in (2, 4) else None
-    color = image[..., :3] if channels >= 3 else np.repeat(image[..., :1], 3, axis=2)
-    return np.ascontiguousarray(color), alpha, channels < 3
-
-
-def merge_channels(rgb: np.ndarray, alpha: np.ndarray | None, gray: bool) -> np.ndarray:
-    """Undo `split_channels`: gray output is the channel mean, alpha is reattached."""
-    if gray:
-        mean = rgb.mean(axis=2, dtype=np.float32) + 0.5
-        rgb = mean.astype(rgb.dtype)[..., None]
-    if alpha is not None:
-        rgb = np.concatenate([rgb, alpha[..., None]], axis=2)
-    return rgb[..., 0] if rgb.shape[2] == 1 else rgb
 
 
 def _downscale_maps(maps: np.ndarray, scale: float, size: tuple[int, int]) -> np.ndarray:

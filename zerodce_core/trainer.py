@@ -46,6 +46,7 @@ from .errors import ZeroDCEError
 from .losses import DEFAULT_EXPOSURE_LEVEL, LossWeights
 from .model import DEFAULT_ITERATIONS, NETWORKS, NoiseNet
 from .noise_task import NoiseTask
+from .output import ensure_folder
 from .training_events import (
     CancelledEvent,
     CheckpointEvent,
@@ -261,7 +262,7 @@ class Trainer:
         self.task = NoiseTask(cfg) if cfg.arch == NoiseNet.arch else CurveTask(cfg)
         self.out_dir = Path(cfg.out_dir)
         if self.dist.is_main:
-            self.out_dir.mkdir(parents=True, exist_ok=True)
+            ensure_folder(self.out_dir)  # a clear error if --out names a file
 
         records = find_images(cfg.data_dir)
         if cfg.exclude:
