@@ -179,9 +179,7 @@ class Engine:
         """
         started = time.perf_counter()
         rgb, alpha, gray = split_channels(image)
-        mode = mode or self.mode
-        if mode not in ("fast", "full"):
-            raise ValueError(f"unknown mode {mode!r} (use 'fast' or 'full')")
+        mode = one_of("mode", mode or self.mode, get_args(Mode))
         fast_size = fast_size or self.fast_size
         height, width = rgb.shape[:2]
         small = rgb

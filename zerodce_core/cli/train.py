@@ -17,6 +17,7 @@ from tqdm import tqdm
 
 from ..checkpoint import load_checkpoint
 from ..model import NETWORKS
+from ..progress import format_duration
 from ..trainer import (
     PRECISIONS,
     CancelledEvent,
@@ -126,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
                 bar.update(1)
                 bar.set_postfix_str(f"epoch {event.epoch} loss {event.total:.4f} "
                                     f"{event.images_per_second:.1f} img/s "
-                                    f"ETA {_duration(event.eta_seconds)}", refresh=False)
+                                    f"ETA {format_duration(event.eta_seconds)}", refresh=False)
             elif isinstance(event, EpochEvent):
                 val = "-" if event.val_loss is None else f"{event.val_loss:.4f}"
                 tqdm.write(f"epoch {event.epoch}/{event.epochs}: train loss "
@@ -149,14 +150,9 @@ def run(args: argparse.Namespace) -> int:
 def _summary(event: DoneEvent) -> str:
     best = "-" if event.best_val_loss is None else f"{event.best_val_loss:.4f}"
     final = "-" if event.final_train_loss is None else f"{event.final_train_loss:.4f}"
-    return (f"Done: {event.steps} steps, {event.epochs} epochs in {_duration(event.seconds)} "
+    return (f"Done: {event.steps} steps, {event.epochs} epochs in {format_duration(event.seconds)} "
             f"(this session); final train loss {final}, best validation loss {best}\n"
             f"  best weights: {event.best_path}\n  last (resumable): {event.last_path}")
-
-
-def _duration(seconds: float) -> str:
-    minutes, secs = divmod(round(max(0.0, seconds)), 60)
-    return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}"
 
 
 def _close(bar: tqdm | None) -> None:
