@@ -33,12 +33,13 @@ from .exposure import auto_exposure, check_exposure, mean_level
 from .model import RECEPTIVE_RADIUS, CurveNet, NoiseNet
 from .noise import NoiseProfile, measure_noise
 from .pixels import UnsupportedImageError as UnsupportedImageError  # raised by estimate
-from .pixels import merge_channels, split_channels
+from .pixels import merge_channels, split_channels, to_bit_depth
 from .progress import Progress
 from .validate import in_range, one_of, optional_in_range
 
 Mode = Literal["fast", "full"]
 INT16_SCALE = 32767.0
+DEPTH_DTYPES: dict[int, type[np.integer]] = {8: np.uint8, 16: np.uint16}
 MIN_SIZE = 16  # fast_size and tile_size below this would only waste time
 
 
@@ -197,14 +198,20 @@ class Engine:
                          shared=self.net.shared_maps, alpha=alpha, gray=gray, mode=mode,
                          seconds=time.perf_counter() - started, exposure=level)
 
-    def render(self, curve_maps: CurveMaps, strength: float | None = None) -> np.ndarray:
-        """Apply the cached curves at `strength` (0 = original, iterations = full)."""
+    def render(self, curve_maps: CurveMaps, strength: float | None = None, *,
+               bit_depth: int | None = None) -> np.ndarray:
+        """Apply the cached curves at `strength` (0 = original, iterations = full), into
+        `bit_depth` bits per channel (None: the source's)."""
         optional_in_range("strength", strength, 0.0)
         if strength is None:
             strength = curve_maps.iterations
+        dtype = None if bit_depth is None else DEPTH_DTYPES[bit_depth]
         out = kernels.render_curves(curve_maps.rgb, curve_maps.maps, curve_maps.map_scale,
-                                    curve_maps.shared, strength, curve_maps.iterations)
-        return merge_channels(out, curve_maps.alpha, curve_maps.gray)
+                                    curve_maps.shared, strength, curve_maps.iterations, dtype)
+        alpha = curve_maps.alpha
+        if alpha is not None and alpha.dtype != out.dtype:
+            alpha = to_bit_depth(alpha, 8 * out.dtype.itemsize)
+        return merge_channels(out, alpha, curve_maps.gray)
 
     # -- network ---------------------------------------------------------------------------
 

@@ -68,21 +68,25 @@ def _render_rows(src, in_scale, maps, map_scale, shared, whole, fraction, out, o
 
 
 def render_curves(src: np.ndarray, maps: np.ndarray, map_scale: float, shared: bool,
-                  strength: float, iterations: int) -> np.ndarray:
+                  strength: float, iterations: int,
+                  out_dtype: type[np.integer] | None = None) -> np.ndarray:
     """Enhance `src` (H, W, 3; uint8 or uint16) with `maps` (3k, h, w) at `strength`.
 
     `maps` may be smaller than the image (bilinearly upsampled on the fly) or the
-    same size; int16 maps are scaled by `map_scale` back to [-1, 1].
+    same size; int16 maps are scaled by `map_scale` back to [-1, 1]. The result is
+    `out_dtype` (default: src's): the curves are computed in float, so rendering an
+    8-bit photo straight to uint16 keeps their full precision (no 256-level banding).
     """
     strength = min(max(float(strength), 0.0), float(iterations))
     whole = int(strength)
     fraction = np.float32(strength - whole)
     peak = float(np.iinfo(src.dtype).max)
-    out = np.empty_like(src)
+    out = np.empty(src.shape, out_dtype or src.dtype)
+    out_peak = float(np.iinfo(out.dtype).max)
     with _KERNEL_LOCK:
         _render_rows(np.ascontiguousarray(src), np.float32(1.0 / peak),
                      np.ascontiguousarray(maps),
-                     np.float32(map_scale), shared, whole, fraction, out, np.float32(peak))
+                     np.float32(map_scale), shared, whole, fraction, out, np.float32(out_peak))
     return out
 
 

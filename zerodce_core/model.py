@@ -177,9 +177,15 @@ class NoiseNet(nn.Module):
 
     def residual(self, image: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
         """The noise estimate: `image` (N, 3, H, W) in [0, 1], H and W even;
-        `sigma` (N, 3, H/2, W/2) the expected noise per pixel and channel."""
+        `sigma` (N, 3, H/2, W/2) the expected noise per pixel and channel.
+
+        The network predicts the noise in units of sigma, then scaled by it: where the map
+        says there is no noise the residual is exactly zero, whatever the weights.
+        """
         packed = F.pixel_unshuffle(image, 2)
-        return F.pixel_shuffle(self.body(torch.cat([packed, sigma * NOISE_INPUT_SCALE], 1)), 2)
+        unit_noise = self.body(torch.cat([packed, sigma * NOISE_INPUT_SCALE], 1))
+        scale = F.interpolate(sigma, scale_factor=2.0) * NOISE_OUTPUT_SCALE
+        return F.pixel_shuffle(unit_noise, 2) * scale
 
     def forward(self, image: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
         return image - self.residual(image, sigma)
@@ -187,6 +193,9 @@ class NoiseNet(nn.Module):
 
 #: Noise sigmas (fractions of full scale, typically 0.002-0.1) scaled to order one.
 NOISE_INPUT_SCALE = 10.0
+#: The measured sigma under-reads demosaiced noise several times, and fresh conv layers put
+#: out ~0.03: scaling the output lets training start at a useful step size.
+NOISE_OUTPUT_SCALE = 30.0
 #: Every network a checkpoint may hold, by name.
 NETWORKS: dict[str, type[nn.Module]] = {**ARCHITECTURES, NoiseNet.arch: NoiseNet}
 

@@ -120,11 +120,7 @@ class NoiseTask:
         self.workers = max(1, config.threads or torch.get_num_threads())
 
     def build(self) -> nn.Module:
-        model = build_model(NoiseNet.arch)
-        last = model.body[-1]
-        nn.init.zeros_(last.weight)  # start as the identity: output = input
-        nn.init.zeros_(last.bias)
-        return model
+        return build_model(NoiseNet.arch)
 
     def adapt(self, model: nn.Module) -> nn.Module | None:
         return model if isinstance(model, NoiseNet) else None

@@ -6,36 +6,43 @@ The batch (and so the command line), video frames, the library's `enhance_photo`
 app's Save all go through these functions, so a new stage (exposure, a learned denoiser) is
 added once, here, and every front end gets it:
 
+- `estimate` runs the network for the look's exposure (fitted to each photo by default);
 - `render` applies the curves: fast enough for a slider moving over preview maps;
-- `finish` runs the stages after the curves (noise reduction today);
+- `finish` runs the stages after the curves (learned noise reduction, on by default);
 - `develop` is both; `save_photo` develops full-size maps and writes the file with the
   source's metadata through the output guard (never onto the original, atomically);
 - `enhance_photo` is the whole path for one file.
 
-`Look` is what the user sees (strength, noise reduction); `EncodeOptions` is how the file is
-written. Both are frozen and checked when made, so a NaN never reaches the kernels.
+`Look` is what the user sees (strength, noise reduction, exposure); `EncodeOptions` is how
+the file is written. Both are frozen and checked when made, so a NaN never reaches the kernels.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .denoise import denoise
+from .errors import NoBundledModelError
+from .exposure import LIMITS as EXPOSURE_LIMITS
 from .formats import format_for_path, image_format
 from .imageio import DecodedImage, read_image, write_image
 from .output import OutputGuard
-from .pixels import bit_depth_of, to_bit_depth
 from .validate import in_range, one_of, optional_in_range
 
 if TYPE_CHECKING:
     from .engine import CurveMaps, Engine, Mode
     from .progress import Progress
 
-AUTO_DENOISE = 0.0  # what `Look.denoise=None` means until the learned denoiser decides it
+log = logging.getLogger(__name__)
+
+#: What `Look.denoise=None` means: the full learned reduction, whose noise map (the photo's
+#: own noise times the curves' gain) already decides how much each pixel gets: a clean photo
+#: comes out unchanged, a lifted night shot strongly cleaned.
+AUTO_DENOISE = 1.0
 BIT_DEPTHS = (None, 8, 16)
 
 
@@ -61,10 +68,12 @@ class Look:
 
     strength: float | None = None  # curve iterations, 0 = the original; None = all of them
     denoise: float | None = None  # noise reduction 0..1; None = automatic
+    exposure: float | None = None  # target mean level 0.05..0.95; None = fitted to the photo
 
     def __post_init__(self) -> None:
         optional_in_range("strength", self.strength, 0.0)
         optional_in_range("denoise", self.denoise, 0.0, 1.0)
+        optional_in_range("exposure", self.exposure, *EXPOSURE_LIMITS)
 
 
 @dataclass(frozen=True)
@@ -76,25 +85,38 @@ class Developed:
     pixels: np.ndarray  # as developed, before the format's own conversions (alpha, depth)
 
 
+def estimate(engine: Engine, pixels: np.ndarray, look: Look, *, mode: Mode | None = None,
+             progress: Progress | None = None) -> CurveMaps:
+    """The curve maps of `pixels` for `look`'s exposure (the network runs here)."""
+    return engine.estimate(pixels, mode=mode, progress=progress, exposure=look.exposure)
+
+
 def render(engine: Engine, maps: CurveMaps, look: Look, *,
            bit_depth: int | None = None) -> np.ndarray:
-    """The curves at `look`'s strength, `bit_depth` bits deep (None: the source's)."""
-    pixels = engine.render(maps, look.strength)
-    return pixels if bit_depth is None else to_bit_depth(pixels, bit_depth)
+    """The curves at `look`'s strength, rendered straight into `bit_depth` bits (None: the
+    source's), so a 16-bit export of an 8-bit photo keeps the curves' smooth gradations."""
+    return engine.render(maps, look.strength, bit_depth=bit_depth)
 
 
-def finish(rendered: np.ndarray, maps: CurveMaps, look: Look) -> np.ndarray:
-    """The stages after the curves, at the depth `render` delivered."""
+def finish(engine: Engine, rendered: np.ndarray, maps: CurveMaps, look: Look) -> np.ndarray:
+    """The stages after the curves: noise reduction, told what the curves amplified."""
     strength = AUTO_DENOISE if look.denoise is None else look.denoise
     if not strength:
         return rendered
-    return denoise(rendered, to_bit_depth(maps.rgb, bit_depth_of(rendered)), strength)
+    curve_strength = maps.iterations if look.strength is None else look.strength
+    try:
+        return engine.reduce_noise(rendered, maps, curve_strength, strength)
+    except NoBundledModelError:
+        if look.denoise is not None:
+            raise
+        log.info("no noise model installed: automatic noise reduction skipped")
+        return rendered
 
 
 def develop(engine: Engine, maps: CurveMaps, look: Look, *,
             bit_depth: int | None = None) -> np.ndarray:
     """`finish(render(...))`: the finished pixels for `maps` of any size."""
-    return finish(render(engine, maps, look, bit_depth=bit_depth), maps, look)
+    return finish(engine, render(engine, maps, look, bit_depth=bit_depth), maps, look)
 
 
 def save_photo(engine: Engine, decoded: DecodedImage, maps: CurveMaps, target: str | Path,
@@ -133,5 +155,5 @@ def enhance_photo(engine: Engine, source: str | Path, target: str | Path, look: 
     guard.protect(source)
     guard.check(target)
     decoded = read_image(source)
-    maps = engine.estimate(decoded.pixels, mode=mode, progress=progress)
+    maps = estimate(engine, decoded.pixels, look, mode=mode, progress=progress)
     return save_photo(engine, decoded, maps, target, look, encode, guard=guard)

@@ -196,7 +196,8 @@ class FrameEnhancer:
 
     def curves(self, rgb: np.ndarray) -> CurveMaps:
         """This frame's curves, averaged with those of the frames before it."""
-        curves = self.engine.estimate(rgb, mode="fast", fast_size=self.curve_size)
+        curves = self.engine.estimate(rgb, mode="fast", fast_size=self.curve_size,
+                                      exposure=self.look.exposure)
         maps = curves.maps.astype(np.float32) * np.float32(curves.map_scale)
         return dataclasses.replace(curves, maps=self.smoother(maps, rgb))
 

@@ -1,4 +1,9 @@
-"""Noise reduction after enhancement, strongest where the curves lifted the signal most.
+"""Baseline for the quality benchmark: the bilateral noise reduction zerodce shipped before 0.2.
+
+Kept here only to score it against the learned noise model; the product no longer uses it.
+Original docstring:
+
+Noise reduction after enhancement, strongest where the curves lifted the signal most.
 
 Zero-DCE multiplies dark pixels by up to 5-10x, and their sensor noise with them, while
 bright areas are barely touched. So the filter strength follows the local gain
@@ -19,8 +24,6 @@ import math
 import cv2
 import numpy as np
 
-from .pixels import merge_channels, split_channels
-
 _IMMERKAER = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
 
 GAIN_SCALE = 8  # the gain map is measured at 1/GAIN_SCALE of the image size
@@ -31,7 +34,7 @@ CHROMA_SIGMA = 2.0  # Gaussian sigma for chroma at strength 1, in half-size pixe
 SAMPLE_ROWS = 32, 256  # noise is estimated on bands of 32 rows every 256 (1/8 of the image)
 
 
-def denoise(enhanced: np.ndarray, source: np.ndarray, strength: float) -> np.ndarray:
+def bilateral_denoise(enhanced: np.ndarray, source: np.ndarray, strength: float) -> np.ndarray:
     """`enhanced` with the noise the curves amplified reduced; strength 0..1 (0 = unchanged).
 
     `source` is the image before enhancement, the same shape as `enhanced`.
@@ -39,8 +42,7 @@ def denoise(enhanced: np.ndarray, source: np.ndarray, strength: float) -> np.nda
     strength = min(max(float(strength), 0.0), 1.0)
     if strength == 0.0:
         return enhanced
-    rgb, alpha, gray = split_channels(enhanced)
-    before, _, _ = split_channels(source)
+    rgb, before = enhanced, source
     if rgb.shape != before.shape:
         raise ValueError(f"source {before.shape} and enhanced {rgb.shape} differ in size")
     # 16-bit goes through float32 in 0..1 (cv2's colour and bilateral code take 8u or 32f).
@@ -59,12 +61,7 @@ def denoise(enhanced: np.ndarray, source: np.ndarray, strength: float) -> np.nda
     out = cv2.cvtColor(cv2.merge(planes), cv2.COLOR_YCrCb2RGB)
     if out.dtype != rgb.dtype:
         out = np.clip(out * np.float32(1.0 / unit) + 0.5, 0, 65535).astype(rgb.dtype)
-    return merge_channels(out, alpha, gray)
-
-
-def gain_weight(source: np.ndarray, enhanced: np.ndarray, strength: float) -> np.ndarray:
-    """Full-size float32 weights in 0..strength: how much the curves brightened each area."""
-    return _weight_and_gain(source, enhanced, strength)[0]
+    return out
 
 
 def _weight_and_gain(source: np.ndarray, enhanced: np.ndarray,
@@ -88,7 +85,7 @@ def noise_sigma(image: np.ndarray) -> float:
     A 3x3 Laplacian difference cancels smooth shading and leaves the noise; sampled on row
     bands so it costs ~1/8 of a pass. Strong texture inflates it a little.
     """
-    rgb, _, _ = split_channels(image)
+    rgb = image
     band, step = SAMPLE_ROWS
     rows = [rgb[y : y + band] for y in range(0, max(rgb.shape[0] - 2, 1), step)]
     total, count = 0.0, 0
