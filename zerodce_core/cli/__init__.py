@@ -21,7 +21,7 @@ from ..runtime import configure_runtime
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import enhance, info, train  # here, not at import: they load torch
+    from . import enhance, export, info, train  # here, not at import: they load torch
 
     parser = argparse.ArgumentParser(
         prog="zerodce", description="Zero-DCE low-light photo enhancement (no reference needed)."
@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="show debug logging")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (enhance, info, train):
+    for module in (enhance, info, train, export):
         module.register(subparsers)
     return parser
 

@@ -1,47 +1,51 @@
 """ONNX export: the model for tools outside this project (ONNX Runtime, OpenVINO, chaiNNer).
 
 Two variants, both fp32 with dynamic height and width:
-- "fast": the engine's fast mode as one graph, `image` (+ optional `strength`) ->
-  `enhanced`, the same result as `zerodce enhance --denoise 0`;
+- "fast": the engine's fast mode as one graph, `image` (+ optional `strength`, and
+  `exposure` for exposure-conditioned models) -> `enhanced`, the same result as
+  `zerodce enhance --denoise 0`;
 - "full": the curve network alone, `image` -> `maps`, for callers that tile large
-  images themselves and apply the curves (`curves.py`) at full resolution.
+  images themselves and apply the curves at full resolution.
 
-Needs the `onnx` extra (`pip install zerodce[onnx]`): onnx and onnxscript, which
-torch's exporter uses.
+Needs the `onnx` extra (`pip install zerodce[onnx]`): onnx, and onnxscript for torch's
+exporter.
 """
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from ..engine import Engine
+from .. import __version__
+from ..errors import ZeroDCEError
+
+if TYPE_CHECKING:  # onnx is imported only once its absence can be reported
+    from ..engine import Engine
+    from .pipeline import Settings
 
 ExportMode = Literal["fast", "full"]
+REQUIRED = ("onnx", "onnxscript")
 
-FAST_INTERFACE = (
-    "input image: float32 (1, 3, H, W), RGB in [0, 1]; optional input strength: float32 "
-    "scalar, curve iterations from 0 (identity) to {iterations}, fractions blend "
-    "(default {default}); output enhanced: float32 (1, 3, H, W) in [0, 1]. The curves are "
-    "estimated on a copy downscaled to {fast_size} px on its long side.")
-FIXED_INTERFACE = (
-    "input image: float32 (1, 3, H, W), RGB in [0, 1]; output enhanced: float32 (1, 3, H, W) "
-    "in [0, 1], at strength {default} of {iterations}. The curves are estimated on a copy "
-    "downscaled to {fast_size} px on its long side.")
-FULL_INTERFACE = (
-    "input image: float32 (1, 3, H, W), RGB in [0, 1]; output maps: float32 (1, {channels}, "
-    "H, W) in [-1, 1]. Apply x = x + a * (x * x - x) {iterations} times, iteration i using "
-    "channels {which}; the network sees 7 px in every direction, so overlap tiles by 8 px.")
+
+class ExportError(ZeroDCEError):
+    """The model cannot be exported as asked (missing packages, bad settings)."""
 
 
 def export_onnx(engine: Engine, path: str | Path, *, mode: ExportMode = "fast",
-                strength: float | None = None) -> Path:
+                strength: float | None = None, exposure: float | None = None,
+                image_only: bool = False) -> Path:
     """Write `engine`'s model as an ONNX file at `path` (atomically) and return the path.
 
-    `strength` given bakes it into the fast graph, which then has the image as its only
-    input (what generic image-to-image tools such as chaiNNer feed); otherwise `strength`
-    is an optional input defaulting to the engine's full strength.
+    `strength` (default: the engine's, all iterations) and `exposure` (default: automatic;
+    conditioned models only) are the defaults of the graph's optional inputs, or fixed
+    values with `image_only`, which leaves the image as the only input (what generic
+    image-to-image tools such as chaiNNer feed).
     """
+    missing = [name for name in REQUIRED if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ExportError(f"ONNX export needs {' and '.join(missing)}: "
+                          "pip install 'zerodce[onnx]'")
     import onnx
 
     from ..atomic import atomic_path
@@ -49,35 +53,85 @@ def export_onnx(engine: Engine, path: str | Path, *, mode: ExportMode = "fast",
     from .network import IR_VERSION, OPSET, export_network
     from .pipeline import fast_graph, network_graph
 
-    net, info = engine.net, engine.info
-    iterations = net.iterations
+    net = engine.net
+    if exposure is not None and not net.takes_exposure:
+        raise ExportError(f"the {net.arch} model is trained for one exposure level; "
+                          "--exposure applies to exposure-conditioned models only")
+    settings = _settings(net.iterations, strength, exposure, image_only)
+    common = {"fast_size": engine.fast_size, "takes_exposure": net.takes_exposure,
+              "settings": settings}
     network = export_network(net)
     if mode == "fast":
-        default = float(iterations) if strength is None else min(max(strength, 0.0), iterations)
-        graph = fast_graph(network, iterations=iterations, fast_size=engine.fast_size,
-                           shared=net.shared_maps, default_strength=default,
-                           fixed_strength=strength is not None)
-        template = FAST_INTERFACE if strength is None else FIXED_INTERFACE
-        interface = template.format(iterations=iterations, default=f"{default:g}",
-                                    fast_size=engine.fast_size)
-        extra = {"fast_size": str(engine.fast_size), "default_strength": f"{default:g}"}
+        graph = fast_graph(network, iterations=net.iterations, shared=net.shared_maps, **common)
     elif mode == "full":
-        channels = 3 * net.map_count
-        graph = network_graph(network, map_channels=channels)
-        which = "0-2 every time" if net.shared_maps else "3i to 3i+2"
-        interface = FULL_INTERFACE.format(channels=channels, iterations=iterations, which=which)
-        extra = {"shared_maps": str(net.shared_maps).lower()}
+        graph = network_graph(network, map_channels=3 * net.map_count, **common)
     else:
-        raise ValueError(f"unknown export mode {mode!r} (use 'fast' or 'full')")
-
+        raise ExportError(f"unknown export mode {mode!r} (use 'fast' or 'full')")
+    interface = describe(mode, net.iterations, net.shared_maps, net.takes_exposure,
+                         engine.fast_size, settings)
     model = onnx.helper.make_model(
         graph, opset_imports=[onnx.helper.make_opsetid("", OPSET)], ir_version=IR_VERSION,
-        producer_name="zerodce", doc_string=f"Zero-DCE low-light enhancement ({mode}). "
+        producer_name="zerodce", producer_version=__version__, doc_string=f"Zero-DCE low-light enhancement, {mode} variant. "
         + interface)
-    onnx.helper.set_model_props(model, metadata_props(info, mode=mode, interface=interface,
-                                                       extra=extra))
+    extra = {"fast_size": str(engine.fast_size), "default_strength": f"{settings.strength:g}",
+             "shared_maps": str(net.shared_maps).lower(),
+             "takes_exposure": str(net.takes_exposure).lower()}
+    onnx.helper.set_model_props(model, metadata_props(engine.info, mode=mode,
+                                                       interface=interface, extra=extra))
     onnx.checker.check_model(model, full_check=True)
     path = Path(path)
-    with atomic_path(path) as tmp:
-        onnx.save_model(model, str(tmp))
+    try:
+        with atomic_path(path) as tmp:
+            onnx.save_model(model, str(tmp))
+    except OSError as exc:
+        raise ExportError(f"{path}: cannot write ({exc.strerror or exc})") from None
     return path
+
+
+def _settings(iterations: int, strength: float | None, exposure: float | None,
+              image_only: bool) -> Settings:
+    from ..exposure import check_exposure
+    from .pipeline import Settings
+
+    if strength is None:
+        strength = float(iterations)
+    if not 0.0 <= strength <= iterations:
+        raise ExportError(f"strength must be between 0 and {iterations}, got {strength:g}")
+    if exposure is not None:
+        try:
+            exposure = check_exposure(exposure)
+        except ValueError as exc:
+            raise ExportError(str(exc)) from None
+    return Settings(strength=float(strength), exposure=exposure or 0.0, image_only=image_only)
+
+
+def describe(mode: ExportMode, iterations: int, shared: bool, takes_exposure: bool,
+             fast_size: int, settings: Settings) -> str:
+    """The graph's interface in words: stored in the file and printed by the CLI."""
+    lines = ["input image: float32 (1, 3, H, W), RGB in [0, 1]"]
+    if mode == "fast" and not settings.image_only:
+        lines.append(f"optional input strength: float32 scalar, curve iterations from 0 "
+                     f"(the input) to {iterations}, fractions blend (default "
+                     f"{settings.strength:g})")
+    elif mode == "fast":
+        lines.append(f"strength fixed at {settings.strength:g} of {iterations}")
+    if takes_exposure:
+        level = f"{settings.exposure:g}" if settings.exposure else "0 (automatic)"
+        where = ("the image" if mode == "fast"
+                 else "the image given: when tiling, pass the whole photo's level")
+        if settings.image_only:
+            lines.append(f"exposure fixed at {level}")
+        else:
+            lines.append("optional input exposure: float32 scalar, the mean level to lift the "
+                         f"photo to, 0.05 to 0.95, 0 = automatic from {where} (default "
+                         f"{level})")
+    if mode == "fast":
+        lines.append("output enhanced: float32 (1, 3, H, W) in [0, 1]; the curves are "
+                     f"estimated on a copy downscaled to {fast_size} px on its long side")
+    else:
+        which = "0-2 every time" if shared else "3i to 3i+2"
+        lines.append(f"output maps: float32 (1, {3 * (1 if shared else iterations)}, H, W) in "
+                     f"[-1, 1]; apply x = x + a * (x * x - x) {iterations} times, iteration i "
+                     f"using channels {which}, then clip to [0, 1]; the network sees 7 px in "
+                     "every direction, so tiles need an 8 px overlap")
+    return "; ".join(lines) + "."

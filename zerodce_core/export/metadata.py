@@ -12,7 +12,6 @@ import hashlib
 import re
 from pathlib import Path
 
-from .. import __version__
 from ..bundled import DEFAULT_MODEL, resource_path
 from ..checkpoint import ModelInfo
 
@@ -39,9 +38,8 @@ def metadata_props(info: ModelInfo, *, mode: str, interface: str,
     """The key/value strings for `onnx.helper.set_model_props`."""
     licence, data = _licence_and_data(info)
     props = {
-        "zerodce.version": __version__,
-        "zerodce.mode": mode,
-        "zerodce.interface": interface,
+        "variant": mode,
+        "interface": interface,
         "architecture": info.arch,
         "iterations": str(info.iterations),
         "parameters": str(info.parameter_count),

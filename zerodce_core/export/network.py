@@ -10,7 +10,11 @@ has no lowering for `round` on symbolic sizes.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import logging
+import warnings
+from collections.abc import Iterator
 
 import onnx
 import torch
@@ -25,16 +29,27 @@ IR_VERSION = 8
 
 
 def export_network(net: CurveNet) -> onnx.ModelProto:
-    """`net` as ONNX: input `image` (1, 3, H, W) -> output `maps` (1, 3k, H, W), fp32."""
+    """`net` as ONNX: `image` (1, 3, H, W) [, `exposure` (1,)] -> `maps` (1, 3k, H, W), fp32.
+
+    The `exposure` input (the target level) exists only for exposure-conditioned nets.
+    """
     net = copy.deepcopy(net).to("cpu", torch.float32, memory_format=torch.contiguous_format)
     net.eval()
     height, width = torch.export.Dim("height"), torch.export.Dim("width")
-    example = torch.rand(1, 3, 64, 48)
-    program = torch.onnx.export(
-        net, (example,), dynamo=True, opset_version=OPSET, external_data=False,
-        input_names=["image"], output_names=["maps"], dynamic_shapes=({2: height, 3: width},),
-        verbose=False,
-    )
+    args: tuple[torch.Tensor, ...] = (torch.rand(1, 3, 64, 48),)
+    names, shapes = ["image"], [{2: height, 3: width}]
+    if net.takes_exposure:
+        args += (torch.full((1,), 0.5),)
+        names.append("exposure")
+        shapes.append(None)
+    with warnings.catch_warnings(), _quiet("torch.onnx"):
+        # It warns about torchvision ops it cannot register and torch-internal deprecations.
+        warnings.simplefilter("ignore")
+        program = torch.onnx.export(
+            net, args, dynamo=True, opset_version=OPSET, external_data=False,
+            input_names=names, output_names=["maps"], dynamic_shapes=tuple(shapes),
+            verbose=False,
+        )
     model = program.model_proto
     # The exporter annotates every node with the Python stack trace (local file paths).
     for node in model.graph.node:
@@ -43,3 +58,14 @@ def export_network(net: CurveNet) -> onnx.ModelProto:
         del info.metadata_props[:]
     del model.metadata_props[:]
     return model
+
+
+@contextlib.contextmanager
+def _quiet(logger_name: str) -> Iterator[None]:
+    logger = logging.getLogger(logger_name)
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)

@@ -1,25 +1,41 @@
-"""The engine's fast mode as ONNX nodes around the exported curve network.
+"""The engine's estimate and render steps as ONNX nodes around the exported curve network.
 
-Each step mirrors the engine so the graph reproduces `zerodce enhance --denoise 0`:
+Each step mirrors `Engine.estimate` / `Engine.render` so the fast graph reproduces
+`zerodce enhance --denoise 0`:
 - downscale: `engine._fit` (long side to `fast_size`, Python's round-half-even in double
   precision, never upscaled) and `engine._resize` (torch's antialiased bilinear). The
   filter is two weight matrices and MatMuls rather than Resize's `antialias` attribute,
   which OpenVINO 2026.4 ignores (it aliases: 0.27 off on noise);
-- upsample: the render kernel's bilinear sampling is F.interpolate(align_corners=False),
+- exposure (conditioned models): `exposure.auto_exposure` of the downscaled copy's mean,
+  unless the `exposure` input asks for a level;
+- upsample: the render kernel samples the maps as F.interpolate(align_corners=False),
   i.e. Resize `half_pixel`;
 - curves: iteration i is weighted by clip(strength - i, 0, 1): 1 below floor(strength),
-  the fractional part at it and 0 above, which is `curves.apply_curves_`'s rule (and the
+  the fractional part at it and 0 above, which is `curves.apply_curves_`'s rule (and its
   clamp of strength to [0, iterations]). The weight scales the small map before it is
-  upsampled, so a full-size multiply per iteration is saved.
+  upsampled, which saves a full-size multiply per iteration.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-IMAGE, STRENGTH, ENHANCED, MAPS = "image", "strength", "enhanced", "maps"
+from .. import exposure as auto
+
+IMAGE, STRENGTH, EXPOSURE, ENHANCED, MAPS = "image", "strength", "exposure", "enhanced", "maps"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The optional inputs' defaults, or their fixed values when `image_only`."""
+
+    strength: float
+    exposure: float = 0.0  # 0: automatic (conditioned models only)
+    image_only: bool = False
 
 
 class GraphBuilder:
@@ -34,13 +50,14 @@ class GraphBuilder:
         self._count += 1
         return f"{stem}_{self._count}"
 
-    def constant(self, value: float | list[int] | list[float], dtype: type) -> str:
-        name = self._name("const")
+    def constant(self, value: float | list[int] | list[float], dtype: type,
+                 name: str | None = None) -> str:
+        name = name or self._name("const")
         self.initializers.append(numpy_helper.from_array(np.asarray(value, dtype), name))
         return name
 
-    def op(self, op_type: str, *inputs: str, **attrs: object) -> str:
-        out = self._name(op_type.lower())
+    def op(self, op_type: str, *inputs: str, output: str | None = None, **attrs: object) -> str:
+        out = output or self._name(op_type.lower())
         self.nodes.append(helper.make_node(op_type, list(inputs), [out], **attrs))
         return out
 
@@ -54,42 +71,79 @@ class GraphBuilder:
         self.initializers.extend(graph.initializer)
         return [value.name for value in graph.output]
 
+    def graph(self, name: str, inputs: list[onnx.ValueInfoProto],
+              outputs: list[onnx.ValueInfoProto]) -> onnx.GraphProto:
+        return helper.make_graph(self.nodes, name, inputs, outputs, initializer=self.initializers)
 
-def fast_graph(network: onnx.ModelProto, *, iterations: int, fast_size: int,
-               shared: bool, default_strength: float, fixed_strength: bool) -> onnx.GraphProto:
-    """image (1,3,H,W) [+ strength] -> enhanced (1,3,H,W), all in [0, 1]."""
+
+def fast_graph(network: onnx.ModelProto, *, iterations: int, fast_size: int, shared: bool,
+               takes_exposure: bool, settings: Settings) -> onnx.GraphProto:
+    """image (1,3,H,W) [+ strength, exposure] -> enhanced (1,3,H,W), all in [0, 1]."""
     g = GraphBuilder()
+    inputs = [_image_info(IMAGE, 3)]
+    inputs += _scalar_input(g, STRENGTH, settings.strength, settings.image_only)
     shape = g.op("Shape", IMAGE)
+    small = _downscale(g, shape, fast_size)
+    feeds = {IMAGE: small}
+    if takes_exposure:
+        inputs += _scalar_input(g, EXPOSURE, settings.exposure, settings.image_only)
+        feeds[EXPOSURE] = _exposure_level(g, small)
+    (maps,) = g.embed(network, feeds, prefix="net/")
+
+    x = IMAGE
+    zero, one = g.constant(0.0, np.float32), g.constant(1.0, np.float32)
+    for i in range(iterations):
+        first = 0 if shared else 3 * i
+        weight = g.op("Clip", g.op("Sub", STRENGTH, g.constant(float(i), np.float32)), zero, one)
+        small_map = g.op("Slice", maps, g.constant([first], np.int64),
+                         g.constant([first + 3], np.int64), g.constant([1], np.int64))
+        alpha = g.op("Resize", g.op("Mul", small_map, weight), "", "", shape, mode="linear",
+                     coordinate_transformation_mode="half_pixel")
+        x = g.op("Add", x, g.op("Mul", alpha, g.op("Sub", g.op("Mul", x, x), x)))
+    g.op("Clip", x, zero, one, output=ENHANCED)
+    return g.graph("zerodce_fast", inputs, [_image_info(ENHANCED, 3)])
+
+
+def network_graph(network: onnx.ModelProto, *, map_channels: int, fast_size: int,
+                  takes_exposure: bool, settings: Settings) -> onnx.GraphProto:
+    """The curve network alone: image (1,3,H,W) [+ exposure] -> maps (1,3k,H,W).
+
+    For callers that tile: the automatic exposure is measured on the image it is given,
+    so a tiler passes the whole photo's level (see the metadata's interface text).
+    """
+    g = GraphBuilder()
+    inputs = [_image_info(IMAGE, 3)]
+    feeds = {IMAGE: IMAGE}
+    if takes_exposure:
+        inputs += _scalar_input(g, EXPOSURE, settings.exposure, settings.image_only)
+        feeds[EXPOSURE] = _exposure_level(g, _downscale(g, g.op("Shape", IMAGE), fast_size))
+    (maps,) = g.embed(network, feeds, prefix="net/")
+    g.op("Identity", maps, output=MAPS)
+    return g.graph("zerodce_network", inputs, [_image_info(MAPS, map_channels)])
+
+
+def _scalar_input(g: GraphBuilder, name: str, value: float,
+                  fixed: bool) -> list[onnx.ValueInfoProto]:
+    """A float scalar named `name` holding `value`; an optional input unless `fixed`.
+
+    A graph input that also has an initializer is optional in ONNX: the initializer is
+    its default (OpenVINO's reader freezes it to that default; see docs/onnx.md).
+    """
+    g.constant(value, np.float32, name=name)
+    return [] if fixed else [helper.make_tensor_value_info(name, TensorProto.FLOAT, [])]
+
+
+def _downscale(g: GraphBuilder, shape: str, fast_size: int) -> str:
+    """The engine's fast-mode copy of IMAGE: long side `fast_size`, antialiased."""
     hw = g.op("Cast", g.op("Slice", shape, g.constant([2], np.int64),
                             g.constant([4], np.int64)), to=TensorProto.DOUBLE)
     scale = g.op("Div", g.constant([float(fast_size)], np.float64),
                  g.op("ReduceMax", hw, keepdims=1))
     fitted = g.op("Max", g.op("Round", g.op("Mul", hw, scale)), g.constant([1.0], np.float64))
     small_hw = g.op("Cast", g.op("Min", fitted, hw), to=TensorProto.INT64)
-    height_weights = _downscale_weights(g, shape, small_hw, axis=0)
-    width_weights = g.op("Transpose", _downscale_weights(g, shape, small_hw, axis=1))
-    small = g.op("MatMul", g.op("MatMul", height_weights, IMAGE), width_weights)
-    (maps,) = g.embed(network, {IMAGE: small}, prefix="net/")
-
-    x = IMAGE
-    for i in range(iterations):
-        first = 0 if shared else 3 * i
-        weight = g.op("Clip", g.op("Sub", STRENGTH, g.constant(float(i), np.float32)),
-                      g.constant(0.0, np.float32), g.constant(1.0, np.float32))
-        small_map = g.op("Slice", maps, g.constant([first], np.int64),
-                         g.constant([first + 3], np.int64), g.constant([1], np.int64))
-        alpha = g.op("Resize", g.op("Mul", small_map, weight), "", "", shape, mode="linear",
-                     coordinate_transformation_mode="half_pixel")
-        x = g.op("Add", x, g.op("Mul", alpha, g.op("Sub", g.op("Mul", x, x), x)))
-    g.nodes.append(helper.make_node("Clip", [x, g.constant(0.0, np.float32),
-                                             g.constant(1.0, np.float32)], [ENHANCED]))
-
-    strength = numpy_helper.from_array(np.asarray(default_strength, np.float32), STRENGTH)
-    inputs = [_image_info(IMAGE, 3)]
-    if not fixed_strength:  # an input with an initializer is optional: the value is its default
-        inputs.append(helper.make_tensor_value_info(STRENGTH, TensorProto.FLOAT, []))
-    return helper.make_graph(g.nodes, "zerodce_fast", inputs, [_image_info(ENHANCED, 3)],
-                             initializer=[strength, *g.initializers])
+    rows = _downscale_weights(g, shape, small_hw, axis=0)
+    columns = g.op("Transpose", _downscale_weights(g, shape, small_hw, axis=1))
+    return g.op("MatMul", g.op("MatMul", rows, IMAGE), columns)
 
 
 def _downscale_weights(g: GraphBuilder, shape: str, small_hw: str, axis: int) -> str:
@@ -114,13 +168,23 @@ def _downscale_weights(g: GraphBuilder, shape: str, small_hw: str, axis: int) ->
                                      keepdims=1))
 
 
-def network_graph(network: onnx.ModelProto, *, map_channels: int) -> onnx.GraphProto:
-    """The curve network alone: image (1,3,H,W) -> maps (1,3k,H,W), for callers that tile."""
-    g = GraphBuilder()
-    (maps,) = g.embed(network, {IMAGE: IMAGE}, prefix="net/")
-    g.nodes.append(helper.make_node("Identity", [maps], [MAPS]))
-    return helper.make_graph(g.nodes, "zerodce_network", [_image_info(IMAGE, 3)],
-                             [_image_info(MAPS, map_channels)], initializer=g.initializers)
+def _exposure_level(g: GraphBuilder, small: str) -> str:
+    """The (1,) target level: the EXPOSURE input if > 0 (clipped to the allowed range),
+    else `exposure.auto_exposure` of the downscaled copy's mean."""
+    f32 = np.float32
+    mean = g.op("ReduceMean", small, keepdims=0)
+    share = g.op("Clip", g.op("Div", g.op("Sub", mean, g.constant(auto.DARK, f32)),
+                              g.constant(auto.WELL_EXPOSED - auto.DARK, f32)),
+                 g.constant(0.0, f32), g.constant(1.0, f32))
+    sliding = g.op("Add", g.constant(auto.TARGET, f32),
+                   g.op("Mul", share, g.constant(auto.WELL_EXPOSED - auto.TARGET, f32)))
+    kept = g.op("Min", mean, g.constant(auto.LIMITS[1], f32))
+    automatic = g.op("Where", g.op("GreaterOrEqual", mean, g.constant(auto.WELL_EXPOSED, f32)),
+                     kept, sliding)
+    asked = g.op("Clip", EXPOSURE, g.constant(auto.LIMITS[0], f32),
+                 g.constant(auto.LIMITS[1], f32))
+    level = g.op("Where", g.op("Greater", EXPOSURE, g.constant(0.0, f32)), asked, automatic)
+    return g.op("Unsqueeze", level, g.constant([0], np.int64))
 
 
 def _image_info(name: str, channels: int) -> onnx.ValueInfoProto:

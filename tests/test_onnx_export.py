@@ -1,0 +1,261 @@
+"""ONNX export: the exported graphs run in ONNX Runtime and match the engine (fp32)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+
+from tests.conftest import PEER_WEIGHTS  # noqa: E402
+from zerodce_core.bundled import default_model_path  # noqa: E402
+from zerodce_core.cli import main  # noqa: E402
+from zerodce_core.engine import Engine  # noqa: E402
+from zerodce_core.export import ExportError, export_onnx  # noqa: E402
+from zerodce_core.kernels import render_curves  # noqa: E402
+from zerodce_core.model import build_model  # noqa: E402
+
+# Sizes: smaller than the 512 px fast size (the network sees every pixel), odd, non-square
+# both ways, and larger with a long side that does not divide evenly.
+SIZES = [(37, 53), (301, 199), (613, 1024), (700, 700)]
+MIN_PSNR = 40.0
+
+
+def photo(height: int, width: int, level: float = 0.12, dtype: type = np.uint16,
+          seed: int = 0) -> np.ndarray:
+    """A dark photo-like image: smooth coloured shading, edges and sensor noise."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    phase = np.array([0.0, 1.0, 2.0], np.float32)
+    shading = 1 + 0.8 * np.sin(x[..., None] / 17 + phase) * np.cos(y[..., None] / 23)
+    edges = 0.5 * ((x // 40 + y // 30) % 2)[..., None]
+    image = level * (shading + edges) + rng.normal(0, 0.01, (height, width, 3))
+    peak = np.iinfo(dtype).max
+    return (np.clip(image, 0, 1) * peak).round().astype(dtype)
+
+
+def to_tensor(image: np.ndarray) -> np.ndarray:
+    peak = np.iinfo(image.dtype).max
+    return (image.astype(np.float32) / peak).transpose(2, 0, 1)[None]
+
+
+def to_image(tensor: np.ndarray) -> np.ndarray:
+    return tensor[0].transpose(1, 2, 0).astype(np.float64)
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    return float(10 * np.log10(1.0 / np.mean((a - b) ** 2)))
+
+
+def assert_matches(onnx_out: np.ndarray, engine_out: np.ndarray) -> None:
+    peak = np.iinfo(engine_out.dtype).max
+    expected = engine_out.astype(np.float64) / peak
+    assert psnr(onnx_out, expected) >= MIN_PSNR
+    # Far tighter in practice (~100 dB at 16 bits): the engine's output rounding plus a
+    # quarter of an 8-bit level catches subtle drift.
+    assert np.abs(onnx_out - expected).max() < 0.5 / peak + 1e-3
+
+
+def run(session: ort.InferenceSession, image: np.ndarray, **scalars: float) -> np.ndarray:
+    feed = {"image": to_tensor(image)}
+    feed.update({name: np.array(value, np.float32) for name, value in scalars.items()})
+    return to_image(session.run(None, feed)[0])
+
+
+def exposure_net() -> torch.nn.Module:
+    """An exposure-conditioned net whose output depends strongly on the target level."""
+    torch.manual_seed(0)
+    net = build_model("zerodce-exposure")
+    with torch.no_grad():
+        net.exposure_shift.normal_(0, 2.0)
+    return net
+
+
+@pytest.fixture(scope="module")
+def bundled() -> Engine:
+    return Engine(device="cpu", precision="fp32")
+
+
+@pytest.fixture(scope="module")
+def fast_file(bundled: Engine, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return export_onnx(bundled, tmp_path_factory.mktemp("onnx") / "fast.onnx")
+
+
+@pytest.fixture(scope="module")
+def fast_session(fast_file: Path) -> ort.InferenceSession:
+    return ort.InferenceSession(str(fast_file))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_fast_graph_reproduces_the_engine(fast_session, bundled, size):
+    image = photo(*size)
+    assert_matches(run(fast_session, image), bundled.enhance(image))
+
+
+def test_strength_input_has_the_cli_meaning(fast_session, bundled):
+    image = photo(300, 400, seed=1)
+    maps = bundled.estimate(image)
+    for strength in (0.0, 2.5, 5.75, 8.0, 11.0):  # 11: clamped to the 8 iterations
+        out = run(fast_session, image, strength=strength)
+        assert_matches(out, bundled.render(maps, strength))
+    identity = run(fast_session, image, strength=0.0)
+    assert np.abs(identity - to_image(to_tensor(image))).max() < 1e-6
+
+
+def test_eight_bit_photo(fast_session, bundled):
+    image = photo(480, 640, dtype=np.uint8, seed=2)
+    assert_matches(run(fast_session, image), bundled.enhance(image))
+
+
+def test_full_graph_gives_the_engines_full_mode_maps(bundled, tmp_path):
+    session = ort.InferenceSession(str(export_onnx(bundled, tmp_path / "n.onnx", mode="full")))
+    assert [o.name for o in session.get_outputs()] == ["maps"]
+    image = photo(97, 130, seed=3)
+    maps = session.run(None, {"image": to_tensor(image)})[0][0]
+    expected = bundled.estimate(image, mode="full")
+    assert maps.shape == expected.maps.shape == (24, 97, 130)
+    assert np.abs(maps - expected.maps * expected.map_scale).max() < 1e-4
+    rendered = render_curves(image, maps, 1.0, False, 8, 8)
+    assert_matches(to_image(to_tensor(rendered)), bundled.render(expected))
+
+
+@pytest.mark.parametrize("name", ["zerodce_official_Epoch99.pth",
+                                  "zerodcepp_official_Epoch99.pth"])
+def test_official_checkpoints_export(name, tmp_path):
+    path = PEER_WEIGHTS / name
+    if not path.exists():
+        pytest.skip("../shared/peer_weights is not present")
+    engine = Engine(path, device="cpu", precision="fp32")
+    session = ort.InferenceSession(str(export_onnx(engine, tmp_path / "peer.onnx")))
+    image = photo(600, 800, seed=4)
+    assert_matches(run(session, image, strength=5.5), engine.enhance(image, 5.5))
+    meta = session.get_modelmeta().custom_metadata_map
+    assert meta["license"].startswith("CC BY-NC 4.0") and meta["source_format"] == \
+        engine.info.source_format
+
+
+@pytest.fixture(scope="module")
+def conditioned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Engine, Path, Path]:
+    # A smaller fast size keeps the test quick and checks that the graph follows the engine's.
+    engine = Engine(exposure_net(), device="cpu", precision="fp32", fast_size=256)
+    folder = tmp_path_factory.mktemp("exposure")
+    return (engine, export_onnx(engine, folder / "fast.onnx"),
+            export_onnx(engine, folder / "full.onnx", mode="full"))
+
+
+def test_exposure_conditioned_fast_graph(conditioned):
+    engine, fast, _ = conditioned
+    session = ort.InferenceSession(str(fast))
+    for level in (0.05, 0.2, 0.45):  # dark, sliding, well exposed
+        image = photo(300, 260, level=level, seed=5)
+        for exposure in (None, 0.3):
+            asked = {} if exposure is None else {"exposure": exposure}
+            expected = engine.render(engine.estimate(image, exposure=exposure))
+            assert_matches(run(session, image, **asked), expected)
+
+
+def test_exposure_conditioned_full_graph(conditioned):
+    engine, _, full = conditioned
+    session = ort.InferenceSession(str(full))
+    image = photo(301, 199, level=0.2, seed=6)
+    for exposure in (None, 0.8):
+        asked = {} if exposure is None else {"exposure": np.array(exposure, np.float32)}
+        maps = session.run(None, {"image": to_tensor(image), **asked})[0][0]
+        expected = engine.estimate(image, mode="full", exposure=exposure)
+        assert np.abs(maps - expected.maps * expected.map_scale).max() < 1e-4
+
+
+def test_metadata_carries_licence_training_data_and_card(fast_session, bundled):
+    meta = fast_session.get_modelmeta()
+    props = meta.custom_metadata_map
+    assert meta.producer_name == "zerodce"
+    assert props["license"] == "MIT" and props["variant"] == "fast"
+    assert "SICE" in props["training_data"]
+    assert props["model_card"] == bundled.info.model_card
+    assert (props["architecture"], props["iterations"]) == ("zerodce", "8")
+    assert props["source_file"] == default_model_path().name
+    assert "optional input strength" in props["interface"]
+
+
+def test_graph_interface_and_opset(fast_file):
+    model = onnx.load(str(fast_file))
+    assert [o.version for o in model.opset_import if o.domain == ""] == [18]
+    assert model.ir_version == 8
+    session = ort.InferenceSession(str(fast_file))
+    (image,) = session.get_inputs()  # strength is optional: an overridable initializer
+    assert (image.name, image.shape, image.type) == ("image", [1, 3, "height", "width"],
+                                                     "tensor(float)")
+    assert [i.name for i in session.get_overridable_initializers()] == ["strength"]
+    (out,) = session.get_outputs()
+    assert (out.name, out.shape) == ("enhanced", [1, 3, "height", "width"])
+
+
+def test_image_only_graph_has_one_input(bundled, tmp_path, fast_session):
+    path = export_onnx(bundled, tmp_path / "one.onnx", strength=3.5, image_only=True)
+    model = onnx.load(str(path))
+    assert [i.name for i in model.graph.input] == ["image"]
+    assert [o.name for o in model.graph.output] == ["enhanced"]
+    image = photo(301, 199, seed=7)
+    out = run(ort.InferenceSession(str(path)), image)
+    assert np.abs(out - run(fast_session, image, strength=3.5)).max() < 1e-6
+    # chaiNNer's loader fixes the input size of every graph input and runs strict shape
+    # inference to find the scale; its upscale node feeds input 0 (RGB, BCHW) only.
+    from onnx.tools import update_model_dims
+
+    update_model_dims.update_inputs_outputs_dims(
+        model, {"image": [1, 3, 256, 320]}, {"enhanced": [1, 3, "height", "width"]})
+    inferred = onnx.shape_inference.infer_shapes(model, strict_mode=True)
+    dims = inferred.graph.output[0].type.tensor_type.shape.dim
+    assert [d.dim_value for d in dims[:2]] == [1, 3]
+
+
+def test_openvino_runs_the_fast_graph_like_onnx_runtime(fast_file, fast_session):
+    ov = pytest.importorskip("openvino")
+    compiled = ov.Core().compile_model(str(fast_file), "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
+    image = photo(613, 1024, seed=8)
+    out = to_image(compiled({"image": to_tensor(image)})[0])
+    assert np.abs(out - run(fast_session, image)).max() < 1e-5
+
+
+def test_cli_writes_the_file_and_prints_its_interface(model_file, tmp_path, capsys):
+    target = tmp_path / "tiny.onnx"
+    assert main(["export", "--onnx", str(target), "--model", str(model_file),
+                 "--image-only", "--strength", "4"]) == 0
+    out = capsys.readouterr().out
+    assert f"wrote {target}" in out and "strength fixed at 4 of 8" in out
+    session = ort.InferenceSession(str(target))
+    engine = Engine(model_file, device="cpu", precision="fp32")
+    image = photo(64, 96, seed=9)
+    assert_matches(run(session, image), engine.enhance(image, 4))
+    assert not list(tmp_path.glob(".*part*"))  # atomic write left no temporary file
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--exposure", "0.4"], "exposure-conditioned models only"),
+    (["--strength", "9"], "strength must be between 0 and 8"),
+])
+def test_cli_refuses_bad_settings(model_file, tmp_path, capsys, args, message):
+    target = tmp_path / "x.onnx"
+    assert main(["export", "--onnx", str(target), "--model", str(model_file), *args]) == 2
+    assert message in capsys.readouterr().err
+    assert not target.exists()
+
+
+def test_cli_never_overwrites_the_model(model_file, capsys):
+    before = model_file.read_bytes()
+    assert main(["export", "--onnx", str(model_file), "--model", str(model_file)]) == 2
+    assert "refusing to overwrite" in capsys.readouterr().err
+    assert model_file.read_bytes() == before
+
+
+def test_missing_packages_are_named(monkeypatch, bundled, tmp_path):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "onnxscript" else real(name, *a))
+    with pytest.raises(ExportError, match=r"needs onnxscript: pip install 'zerodce\[onnx\]'"):
+        export_onnx(bundled, tmp_path / "x.onnx")
