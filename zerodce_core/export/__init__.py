@@ -71,8 +71,8 @@ def export_onnx(engine: Engine, path: str | Path, *, mode: ExportMode = "fast",
                          engine.fast_size, settings)
     model = onnx.helper.make_model(
         graph, opset_imports=[onnx.helper.make_opsetid("", OPSET)], ir_version=IR_VERSION,
-        producer_name="zerodce", producer_version=__version__, doc_string=f"Zero-DCE low-light enhancement, {mode} variant. "
-        + interface)
+        producer_name="zerodce", producer_version=__version__,
+        doc_string=f"Zero-DCE low-light enhancement, {mode} variant. {interface}")
     extra = {"fast_size": str(engine.fast_size), "default_strength": f"{settings.strength:g}",
              "shared_maps": str(net.shared_maps).lower(),
              "takes_exposure": str(net.takes_exposure).lower()}

@@ -21,9 +21,10 @@ import torch
 
 from ..model import CurveNet
 
-#: Opset 18 is the first with Resize's `antialias` (the engine's downscale) and runs on
-#: ONNX Runtime >= 1.14 and OpenVINO >= 2023.0; IR version 8 is the one that opset shipped
-#: with, so older runtimes (chaiNNer pins its own ONNX Runtime) accept the file too.
+#: Opset 18 is the one torch's ONNX op library is written for (torch 2.13 defaults to 20 by
+#: version-converting from it, which gains this network nothing); ONNX Runtime >= 1.14 and
+#: current OpenVINO run it. IR version 8 is the one that opset shipped with, so older
+#: runtimes (chaiNNer pins its own ONNX Runtime) load the file too.
 OPSET = 18
 IR_VERSION = 8
 
