@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..errors import ZeroDCEError
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -35,8 +33,6 @@ def run(args: argparse.Namespace) -> int:
     from ..engine import Engine
     from ..export import export_onnx
 
-    if args.model is not None and args.onnx.resolve() == args.model.resolve():
-        raise ZeroDCEError(f"{args.onnx}: refusing to overwrite the model being exported")
     engine = Engine(args.model, device="cpu", precision="fp32")
     path = export_onnx(engine, args.onnx, mode=args.mode, strength=args.strength,
                        exposure=args.exposure, image_only=args.image_only)

@@ -35,7 +35,10 @@ class ExportError(ZeroDCEError):
 def export_onnx(engine: Engine, path: str | Path, *, mode: ExportMode = "fast",
                 strength: float | None = None, exposure: float | None = None,
                 image_only: bool = False) -> Path:
-    """Write `engine`'s model as an ONNX file at `path` (atomically) and return the path.
+    """Write `engine`'s model as an ONNX file at `path` and return the path.
+
+    The file is written through the package's one guarded writer (`output.OutputGuard`):
+    atomically, an existing file replaced, the checkpoint itself never.
 
     `strength` (default: the engine's, all iterations) and `exposure` (default: automatic;
     conditioned models only) are the defaults of the graph's optional inputs, or fixed
@@ -48,11 +51,14 @@ def export_onnx(engine: Engine, path: str | Path, *, mode: ExportMode = "fast",
                           "pip install 'zerodce[onnx]'")
     import onnx
 
-    from ..atomic import atomic_path
+    from ..output import OutputGuard
     from .metadata import metadata_props
     from .network import IR_VERSION, OPSET, export_network
     from .pipeline import fast_graph, network_graph
 
+    # The checkpoint is the run's input: never replaced, even through a link.
+    guard = OutputGuard([engine.info.path] if engine.info.path else [])
+    path = guard.check(path)  # before the work
     net = engine.net
     if exposure is not None and not net.takes_exposure:
         raise ExportError(f"the {net.arch} model is trained for one exposure level; "
@@ -79,12 +85,8 @@ def export_onnx(engine: Engine, path: str | Path, *, mode: ExportMode = "fast",
     onnx.helper.set_model_props(model, metadata_props(engine.info, mode=mode,
                                                        interface=interface, extra=extra))
     onnx.checker.check_model(model, full_check=True)
-    path = Path(path)
-    try:
-        with atomic_path(path) as tmp:
-            onnx.save_model(model, str(tmp))
-    except OSError as exc:
-        raise ExportError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    with guard.writing(path) as tmp:
+        onnx.save_model(model, str(tmp))
     return path
 
 
