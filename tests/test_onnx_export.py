@@ -22,8 +22,8 @@ from zerodce_core.model import build_model  # noqa: E402
 from zerodce_core.output import is_temp_file  # noqa: E402
 
 # Sizes: smaller than the 512 px fast size (the network sees every pixel), odd, non-square
-# both ways, and larger with a long side that does not divide evenly.
-SIZES = [(37, 53), (301, 199), (613, 1024), (700, 700)]
+# both ways, larger with a long side that does not divide evenly, and degenerate.
+SIZES = [(37, 53), (301, 199), (613, 1024), (700, 700), (3, 701), (1, 1)]
 MIN_PSNR = 40.0
 
 

@@ -1,9 +1,9 @@
 """What an exported file says about itself, in the ONNX `metadata_props`.
 
-Tools show these key/value strings (Netron's model properties, ONNX Runtime's
-`get_modelmeta().custom_metadata_map`, OpenVINO's `rt_info`), so the licence, the
-training data and the model card travel with the file, and a program can read the
-interface (iterations, default strength, fast size) without parsing the graph.
+Runtimes expose these key/value strings (ONNX Runtime's `get_modelmeta().custom_metadata_map`,
+OpenVINO's `rt_info["framework"]`), so the licence, the training data and the model card
+travel with the file, and a program can read the interface (iterations, default strength,
+fast size) without parsing the graph.
 """
 
 from __future__ import annotations
