@@ -45,6 +45,8 @@ def export_onnx(engine: Engine, path: str | Path, *, mode: ExportMode = "fast",
     values with `image_only`, which leaves the image as the only input (what generic
     image-to-image tools such as chaiNNer feed).
     """
+    if mode not in ("fast", "full"):
+        raise ExportError(f"unknown export mode {mode!r} (use 'fast' or 'full')")
     missing = [name for name in REQUIRED if importlib.util.find_spec(name) is None]
     if missing:
         raise ExportError(f"ONNX export needs {' and '.join(missing)}: "
@@ -69,19 +71,20 @@ def export_onnx(engine: Engine, path: str | Path, *, mode: ExportMode = "fast",
     network = export_network(net)
     if mode == "fast":
         graph = fast_graph(network, iterations=net.iterations, shared=net.shared_maps, **common)
-    elif mode == "full":
-        graph = network_graph(network, map_channels=3 * net.map_count, **common)
     else:
-        raise ExportError(f"unknown export mode {mode!r} (use 'fast' or 'full')")
+        graph = network_graph(network, map_channels=3 * net.map_count, **common)
     interface = describe(mode, net.iterations, net.shared_maps, net.takes_exposure,
                          engine.fast_size, settings)
     model = onnx.helper.make_model(
         graph, opset_imports=[onnx.helper.make_opsetid("", OPSET)], ir_version=IR_VERSION,
         producer_name="zerodce", producer_version=__version__,
         doc_string=f"Zero-DCE low-light enhancement, {mode} variant. {interface}")
-    extra = {"fast_size": str(engine.fast_size), "default_strength": f"{settings.strength:g}",
-             "shared_maps": str(net.shared_maps).lower(),
+    extra = {"fast_size": str(engine.fast_size), "shared_maps": str(net.shared_maps).lower(),
              "takes_exposure": str(net.takes_exposure).lower()}
+    if mode == "fast":
+        extra["default_strength"] = f"{settings.strength:g}"
+    if net.takes_exposure:
+        extra["default_exposure"] = f"{settings.exposure:g}"  # 0: automatic
     onnx.helper.set_model_props(model, metadata_props(engine.info, mode=mode,
                                                        interface=interface, extra=extra))
     onnx.checker.check_model(model, full_check=True)
