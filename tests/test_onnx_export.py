@@ -119,9 +119,10 @@ def test_full_graph_gives_the_engines_full_mode_maps(bundled, tmp_path):
     image = photo(97, 130, seed=3)
     maps = session.run(None, {"image": to_tensor(image)})[0][0]
     expected = bundled.estimate(image, mode="full")
-    assert maps.shape == expected.maps.shape == (24, 97, 130)
+    assert maps.shape == expected.maps.shape == (3 * bundled.net.map_count, 97, 130)
     assert np.abs(maps - expected.maps * expected.map_scale).max() < 1e-4
-    rendered = render_curves(image, maps, 1.0, False, 8, 8)
+    rendered = render_curves(image, maps, 1.0, bundled.net.shared_maps, bundled.iterations,
+                             bundled.iterations)
     assert_matches(to_image(to_tensor(rendered)), bundled.render(expected))
 
 
@@ -178,7 +179,8 @@ def test_metadata_carries_licence_training_data_and_card(fast_session, bundled):
     assert props["license"] == "MIT" and props["variant"] == "fast"
     assert "SICE" in props["training_data"]
     assert props["model_card"] == bundled.info.model_card
-    assert (props["architecture"], props["iterations"]) == ("zerodce", "8")
+    assert (props["architecture"], props["iterations"]) == (bundled.info.arch,
+                                                             str(bundled.iterations))
     assert props["source_file"] == default_model_path().name
     assert "optional input strength" in props["interface"]
 
