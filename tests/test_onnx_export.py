@@ -172,6 +172,15 @@ def test_exposure_conditioned_full_graph(conditioned):
         assert np.abs(maps - expected.maps * expected.map_scale).max() < 1e-4
 
 
+def test_exposure_can_be_fixed_at_export(conditioned, tmp_path):
+    engine = conditioned[0]
+    path = export_onnx(engine, tmp_path / "fixed.onnx", exposure=0.3, image_only=True)
+    assert [i.name for i in onnx.load(str(path)).graph.input] == ["image"]
+    image = photo(300, 260, level=0.05, seed=10)
+    expected = engine.render(engine.estimate(image, exposure=0.3))
+    assert_matches(run(ort.InferenceSession(str(path)), image), expected)
+
+
 def test_metadata_carries_licence_training_data_and_card(fast_session, bundled):
     meta = fast_session.get_modelmeta()
     props = meta.custom_metadata_map
