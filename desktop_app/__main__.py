@@ -16,9 +16,10 @@ from zerodce_core import __version__
 from zerodce_core.bundled import resource_path
 from zerodce_core.runtime import configure_runtime
 
-from . import workers
+from . import pyside_fixes, workers
 from .errors import install_excepthook
 from .settings import APPLICATION, ORGANIZATION, Settings
+from .startup import display_problem
 
 SHUTDOWN_WAIT_MS = 20000
 
@@ -37,12 +38,20 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the app; the sample photo greets a first start so the effect shows at once."""
-    configure_runtime()  # first: torch and numba read part of it when they load
-    from .main_window import MainWindow  # loads torch
+    """Run the app; the sample photo greets a first start so the effect shows at once.
 
+    Without a usable display it says why and returns 1 instead of letting Qt abort.
+    """
     args = parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    problem = None if QApplication.instance() else display_problem(os.environ, sys.platform)
+    if problem:
+        print(f"zerodce-app: {problem}", file=sys.stderr)
+        return 1
+    configure_runtime()  # before torch and numba load: they read part of it then
+    from .main_window import MainWindow  # loads torch
+
+    pyside_fixes.apply()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
@@ -53,9 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     window = MainWindow(settings, model=args.model)
     window.show()
     if args.paths:
-        window.open_paths(args.paths)
+        window.opener.open_paths(args.paths)
     elif settings.first_run:
-        window.open_sample()
+        window.opener.open_sample()
     settings.first_run = False
     code = app.exec()
     settings.sync()

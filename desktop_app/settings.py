@@ -2,21 +2,27 @@
 
 Each preference is declared once with its default and the values it may take; a value
 that is missing, from another version or hand-edited into nonsense reads back as the
-default instead of crashing the start-up (napari's rule). Lists are stored as JSON so
-the ini and native back ends agree on their shape.
+default instead of crashing the start-up (napari's rule). Lists and option objects (the
+look, the encoding) are stored as JSON so the ini and native back ends agree on their
+shape; an option object's fields fall back one by one, and keys older versions wrote
+(`export_format`, `batch_strength`...) are still read until the new key is written.
 """
 
 from __future__ import annotations
 
+import abc
 import copy
+import dataclasses
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from zerodce_core.exposure import LIMITS as EXPOSURE_LIMITS
 from zerodce_core.formats import WRITE_NAMES
+from zerodce_core.pipeline import EncodeOptions, Look
 
 ORGANIZATION = "zerodce"
 APPLICATION = "Zero-DCE Enhancer"
@@ -25,12 +31,11 @@ RECENT_LIMIT = 10
 T = TypeVar("T")
 
 
-class Setting(Generic[T]):
-    """A typed QSettings entry; `check` rejects values that are the right type but invalid."""
+class _Entry(abc.ABC, Generic[T]):
+    """A preference of `Settings`, stored under its attribute name."""
 
-    def __init__(self, default: T, check: Callable[[T], bool] | None = None) -> None:
+    def __init__(self, default: T) -> None:
         self.default = default
-        self.check = check
         self.key = ""
 
     def __set_name__(self, owner: type, name: str) -> None:
@@ -39,7 +44,26 @@ class Setting(Generic[T]):
     def __get__(self, settings: Settings | None, owner: type) -> T:
         if settings is None:
             return self  # type: ignore[return-value]
+        return self.read(settings)
+
+    @abc.abstractmethod
+    def read(self, settings: Settings) -> T:
+        """The stored value, or the default where it is missing or invalid."""
+
+
+class Setting(_Entry[T]):
+    """A typed QSettings entry; `check` rejects values that are the right type but invalid."""
+
+    def __init__(self, default: T, check: Callable[[T], bool] | None = None,
+                 legacy: tuple[str, ...] = ()) -> None:
+        super().__init__(default)
+        self.check = check
+        self.legacy = legacy  # keys older versions stored this under, read while it is unset
+
+    def read(self, settings: Settings) -> T:
         raw = settings.store.value(self.key)
+        for key in self.legacy:
+            raw = settings.store.value(key) if raw is None else raw
         if raw is None:
             return copy.copy(self.default)
         try:
@@ -59,11 +83,7 @@ class Setting(Generic[T]):
     def _convert(self, raw: Any) -> T:
         default = self.default
         if isinstance(default, bool):
-            if isinstance(raw, str):
-                if raw.lower() not in ("true", "false", "1", "0"):
-                    raise ValueError(raw)
-                return raw.lower() in ("true", "1")  # type: ignore[return-value]
-            return bool(raw)  # type: ignore[return-value]
+            return _bool(raw)  # type: ignore[return-value]
         if isinstance(default, list):
             value = json.loads(raw) if isinstance(raw, str) else raw
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -79,12 +99,96 @@ class Setting(Generic[T]):
         return value
 
 
+class OptionsSetting(_Entry[T]):
+    """A frozen dataclass stored as one JSON object, each field checked on its own.
+
+    `checks` validates fields (a field without one takes any JSON scalar); `legacy` maps a
+    field to (old key, conversion) for the settings older versions wrote field by field.
+    """
+
+    def __init__(self, default: T, checks: Mapping[str, Callable[[Any], bool]],
+                 legacy: Mapping[str, tuple[str, Callable[[Any], Any]]] | None = None) -> None:
+        super().__init__(default)
+        self.checks = checks
+        self.legacy = legacy or {}
+
+    def read(self, settings: Settings) -> T:
+        stored = self._stored(settings) or self._legacy(settings)
+        fields = {}
+        for field in dataclasses.fields(self.default):  # type: ignore[arg-type]
+            if field.name in stored and self._valid(field.name, stored[field.name]):
+                fields[field.name] = stored[field.name]
+        try:
+            return dataclasses.replace(self.default, **fields)  # type: ignore[type-var]
+        except (TypeError, ValueError):
+            return self.default
+
+    def __set__(self, settings: Settings, value: T) -> None:
+        settings.store.setValue(self.key, json.dumps(dataclasses.asdict(value)))  # type: ignore[call-overload]
+
+    def _stored(self, settings: Settings) -> dict[str, Any]:
+        raw = settings.store.value(self.key)
+        try:
+            stored = json.loads(raw) if isinstance(raw, str) else None
+        except ValueError:
+            return {}
+        return stored if isinstance(stored, dict) else {}
+
+    def _legacy(self, settings: Settings) -> dict[str, Any]:
+        values = {}
+        for name, (key, convert) in self.legacy.items():
+            raw = settings.store.value(key)
+            if raw is not None:
+                try:
+                    values[name] = convert(raw)
+                except (TypeError, ValueError):
+                    continue
+        return values
+
+    def _valid(self, name: str, value: Any) -> bool:
+        check = self.checks.get(name)
+        if check is None:
+            return value is None or isinstance(value, (bool, int, float, str))
+        return check(value)
+
+
 def _one_of(*choices: Any) -> Callable[[Any], bool]:
     return lambda value: value in choices
 
 
-def _between(low: float, high: float) -> Callable[[float], bool]:
-    return lambda value: low <= value <= high
+def _between(low: float, high: float, *, optional: bool = False) -> Callable[[Any], bool]:
+    def check(value: Any) -> bool:
+        if value is None:
+            return optional
+        return isinstance(value, (int, float)) and not isinstance(value, bool) \
+            and low <= value <= high
+
+    return check
+
+
+def _bool(raw: Any) -> bool:
+    """QSettings' ini back end hands booleans back as "true"/"false"."""
+    if isinstance(raw, str):
+        if raw.lower() not in ("true", "false", "1", "0"):
+            raise ValueError(raw)
+        return raw.lower() in ("true", "1")
+    return bool(raw)
+
+
+def _kept(raw: Any) -> Any:
+    """Old stand-ins for "keep the source's": format "keep", bit depth 0."""
+    return None if str(raw) in ("keep", "0") else (int(raw) if str(raw).isdigit() else raw)
+
+
+LOOK_CHECKS = {"strength": _between(0.0, 64.0, optional=True),
+               "denoise": _between(0.0, 1.0, optional=True),
+               "exposure": _between(*EXPOSURE_LIMITS, optional=True)}
+ENCODE_CHECKS = {"format": _one_of(None, *WRITE_NAMES), "quality": _between(1, 100),
+                 "bit_depth": _one_of(None, 8, 16), "keep_metadata": _one_of(True, False)}
+
+
+def _old_look(prefix: str) -> dict[str, tuple[str, Callable[[Any], Any]]]:
+    return {"strength": (f"{prefix}strength", float), "denoise": (f"{prefix}denoise", float)}
 
 
 class Settings:
@@ -100,30 +204,23 @@ class Settings:
     window_state = Setting(QByteArray())
 
     view_mode = Setting("split", _one_of("split", "side_by_side", "single"))
-    strength = Setting(8.0, _between(0.0, 64.0))
+    look = OptionsSetting(Look(), LOOK_CHECKS, _old_look(""))
     mode = Setting("fast", _one_of("fast", "full"))
     device = Setting("auto")
     model = Setting("")  # "" is the bundled default
-    denoise = Setting(0.0, _between(0.0, 1.0))
     compare_gamma = Setting(False)
 
-    export_format = Setting("keep", _one_of("keep", *WRITE_NAMES))
-    export_quality = Setting(95, _between(1, 100))
-    export_bit_depth = Setting(0, _one_of(0, 8, 16))  # 0 keeps the source's depth
-    export_metadata = Setting(True)
-    export_suffix = Setting("_enhanced")
+    # Save, Export and the batch queue encode and name outputs alike.
+    encode = OptionsSetting(EncodeOptions(), ENCODE_CHECKS, {
+        "format": ("export_format", _kept), "quality": ("export_quality", int),
+        "bit_depth": ("export_bit_depth", _kept), "keep_metadata": ("export_metadata", _bool)})
+    output_suffix = Setting("_enhanced", legacy=("batch_suffix", "export_suffix"))
 
     batch_out_dir = Setting("")  # "" writes next to each input
-    batch_suffix = Setting("_enhanced")
-    batch_format = Setting("keep", _one_of("keep", *WRITE_NAMES))
-    batch_quality = Setting(95, _between(1, 100))
-    batch_bit_depth = Setting(0, _one_of(0, 8, 16))
-    batch_metadata = Setting(True)
-    batch_strength = Setting(8.0, _between(0.0, 64.0))
+    batch_look = OptionsSetting(Look(), LOOK_CHECKS, _old_look("batch_"))
     batch_mode = Setting("fast", _one_of("fast", "full"))
     batch_existing = Setting("skip", _one_of("skip", "overwrite"))
     batch_recursive = Setting(False)
-    batch_denoise = Setting(0.0, _between(0.0, 1.0))
     batch_compare_gamma = Setting(False)
     last_batch_dir = Setting("")
 

@@ -1,9 +1,12 @@
 """Long work off the GUI thread: a job per QThread, reporting through queued signals.
 
-Work is written as plain functions or generators (superqt style): each `yield` becomes a
-`progressed` signal and a chance to stop, and `Job.tick` is a `progress(done, total)`
-callback for core functions that raises `Cancelled` once the job is cancelled. Pausing is
-cooperative: a generator calls `job.checkpoint()` where a pause may take effect.
+Work is written as plain functions or generators (superqt style) that know nothing of
+threads: each `yield` becomes a `progressed` signal and a chance to stop. A function that
+wants more declares it by keyword and only then receives it:
+- `progress(done, total)`: a core progress callback; raises `Cancelled` once the job is
+  cancelled (and waits while it is paused);
+- `checkpoint()`: where a pause may take effect (and a cancel);
+- `raise_if_cancelled()`: a cancel point that never pauses (deep inside one file).
 `JobSlot` groups the jobs of one purpose; by default it keeps only the newest (Orange
 style): a newer request cancels the stale one, whose results never reach the window.
 """
@@ -26,8 +29,12 @@ log = logging.getLogger(__name__)
 _live: set[Job] = set()
 
 
+#: The keyword arguments a job function may declare to receive its controls.
+CONTROLS = ("progress", "checkpoint", "raise_if_cancelled")
+
+
 class Job(QObject):
-    """Runs `fn(job, *args)` on its own QThread; signals arrive queued on the GUI thread."""
+    """Runs `fn(*args)` on its own QThread; signals arrive queued on the GUI thread."""
 
     progressed = Signal(object)  # each value a generator yields
     ticked = Signal(int, int)  # (done, total) from `tick`
@@ -87,7 +94,7 @@ class Job(QObject):
 
     def _execute(self) -> None:
         try:
-            result = self._fn(self, *self._args)
+            result = self._fn(*self._args, **self._controls())
             if inspect.isgenerator(result):
                 result = self._drain(result)
         except Cancelled:
@@ -100,6 +107,13 @@ class Job(QObject):
                 self.failed.emit(exc)
         else:
             self.succeeded.emit(result)
+
+    def _controls(self) -> dict[str, Callable[..., None]]:
+        """The controls `fn` declares among `CONTROLS`, and nothing else."""
+        wanted = inspect.signature(self._fn).parameters
+        own = {"progress": self.tick, "checkpoint": self.checkpoint,
+               "raise_if_cancelled": self.raise_if_cancelled}
+        return {name: own[name] for name in CONTROLS if name in wanted}
 
     def _drain(self, generator: Any) -> Any:
         try:

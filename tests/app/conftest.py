@@ -9,21 +9,24 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_DRIVER", "PySide6")  # qimage2ndarray binds to PySide6, not PyQt
 
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+import qimage2ndarray  # noqa: E402
 import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from desktop_app import workers  # noqa: E402
+from desktop_app import pyside_fixes, workers  # noqa: E402
 from desktop_app.main_window import MainWindow  # noqa: E402
 from desktop_app.settings import Settings  # noqa: E402
 from zerodce_core.checkpoint import save_checkpoint  # noqa: E402
-from zerodce_core.model import DCENet  # noqa: E402
+from zerodce_core.model import DCENet, NoiseNet  # noqa: E402
 
 TINY_ITERATIONS = 4
+pyside_fixes.apply()  # as the app's entry point does: thousands of Qt calls follow
 
 
 def write_photo(path: Path, width: int = 96, height: int = 64, seed: int = 0) -> Path:
@@ -43,6 +46,20 @@ def tiny_model(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def noise_model(tmp_path: Path, monkeypatch) -> Path:
+    """A random noise-reduction model standing in for the bundled one (none ships yet);
+    ask for it before `window`, so the window's engine finds it."""
+    torch.manual_seed(1)
+    net = NoiseNet()
+    with torch.no_grad():
+        for parameter in net.parameters():
+            parameter.mul_(3.0)  # visibly not the identity
+    path = save_checkpoint(tmp_path / "noise.safetensors", net)
+    monkeypatch.setattr("zerodce_core.bundled.default_denoiser_path", lambda: path)
+    return path
+
+
+@pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(tmp_path / "settings.ini")
 
@@ -57,9 +74,30 @@ def window(qtbot, settings: Settings, tiny_model: Path):
     """The main window on the tiny model; closed here (not by qtbot) once its work is stopped."""
     win = MainWindow(settings, model=str(tiny_model))
     win.show()
-    qtbot.waitUntil(lambda: win.engine is not None, timeout=10000)
+    qtbot.waitUntil(lambda: win.session.engine is not None, timeout=10000)
     yield win
     win.batch.stop()
     win.close()
     workers.shutdown()
     win.deleteLater()
+
+
+def pixels(pixmap) -> np.ndarray:
+    image = pixmap.toImage()  # keep the QImage alive while its memory is viewed
+    return qimage2ndarray.rgb_view(image).copy()
+
+
+def after_pixels(window) -> np.ndarray:
+    return pixels(window.compare.after_pixmap())
+
+
+def open_and_wait(qtbot, window, path: Path) -> None:
+    with qtbot.waitSignal(window.session.document_ready, timeout=10000):
+        window.opener.open_file(path)
+
+
+def export_and_wait(qtbot, window, export) -> None:
+    """Run `export()` (Save, Export... or a direct call) until its job has ended."""
+    with qtbot.waitSignal(window.session.export_slot.busy_changed, timeout=30000,
+                          check_params_cb=lambda busy: not busy):
+        export()

@@ -25,8 +25,9 @@ app = QApplication([])
 
 def quit_once_shown():
     windows = [w for w in app.topLevelWidgets() if isinstance(w, MainWindow)]
-    if windows and windows[0].document is not None and windows[0].document.maps is not None:
-        print("shown", windows[0].document.path, flush=True)
+    document = windows[0].session.document if windows else None
+    if document is not None and document.maps is not None:
+        print("shown", document.path, flush=True)
         windows[0].close()
 
 poll = QTimer(interval=20)

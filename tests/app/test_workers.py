@@ -8,7 +8,7 @@ from desktop_app.workers import Job, JobSlot
 from zerodce_core.errors import ImageReadError
 
 
-def counting(job: Job, n: int):
+def counting(n: int):
     yield from range(n)
     return "done"
 
@@ -25,7 +25,7 @@ def test_generator_job_reports_each_yield_then_the_result(qtbot):
 
 
 def test_failures_arrive_as_exceptions(qtbot):
-    def broken(job: Job) -> None:
+    def broken() -> None:
         raise ImageReadError("photo.jpg", "file is truncated or corrupt")
 
     job = Job(broken)
@@ -37,16 +37,16 @@ def test_failures_arrive_as_exceptions(qtbot):
 def test_a_newer_request_cancels_the_stale_one(qtbot):
     release = threading.Event()
 
-    def stale(job: Job) -> str:
+    def stale(*, progress) -> str:
         while not release.wait(0.01):
-            job.tick(0, 1)  # raises Cancelled once the slot has moved on
+            progress(0, 1)  # raises Cancelled once the slot has moved on
         return "stale"
 
     slot = JobSlot()
     results = []
     old = slot.start(stale, on_success=results.append)
     with qtbot.waitSignal(old.cancelled, timeout=5000):
-        new = slot.start(lambda job: "fresh", on_success=results.append)
+        new = slot.start(lambda: "fresh", on_success=results.append)
     qtbot.waitUntil(lambda: not slot.busy)
     release.set()
     assert new.wait(5000) and old.wait(5000)
@@ -57,6 +57,29 @@ def test_a_shared_slot_runs_jobs_side_by_side(qtbot):
     slot = JobSlot(exclusive=False)
     results = []
     with qtbot.waitSignal(slot.busy_changed, check_params_cb=lambda busy: not busy):
-        slot.start(lambda job: "first", on_success=results.append)
-        slot.start(lambda job: "second", on_success=results.append)
+        slot.start(lambda: "first", on_success=results.append)
+        slot.start(lambda: "second", on_success=results.append)
     assert sorted(results) == ["first", "second"]
+
+
+def test_a_job_receives_only_the_controls_it_declares(qtbot):
+    seen = {}
+
+    def plain(value: int) -> int:
+        return value
+
+    def with_controls(value: int, *, progress, checkpoint, raise_if_cancelled) -> int:
+        seen.update(progress=progress, checkpoint=checkpoint, cancel=raise_if_cancelled)
+        progress(1, 2)
+        checkpoint()
+        raise_if_cancelled()
+        return value * 2
+
+    results, ticks = [], []
+    slot = JobSlot(exclusive=False)
+    with qtbot.waitSignal(slot.busy_changed, check_params_cb=lambda busy: not busy):
+        slot.start(plain, 1, on_success=results.append)
+        slot.start(with_controls, 2, on_success=results.append,
+                   on_tick=lambda done, total: ticks.append((done, total)))
+    assert sorted(results) == [1, 4]
+    assert ticks == [(1, 2)] and set(seen) == {"progress", "checkpoint", "cancel"}

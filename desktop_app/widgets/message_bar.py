@@ -1,20 +1,22 @@
 """An inline, non-modal message strip above the photo (errors, warnings, notices).
 
 Inline rather than a dialog: the user keeps working, several problems never stack up
-as modal boxes, and tests can read the text.
+as modal boxes, and tests can read the text. Notices ("Saved ...") go away by themselves
+after a while; errors stay until dismissed or resolved.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
 STYLES = {  # level: (background, text)
     "error": ("#5c1f1f", "#ffecec"),
     "info": ("#1f3f5c", "#e8f3ff"),
 }
+TIMEOUTS_MS = {"error": 0, "info": 10000}  # 0: until dismissed
 
 
 class MessageBar(QFrame):
@@ -41,14 +43,20 @@ class MessageBar(QFrame):
         layout.addWidget(close)
         self._callback: Callable[[], None] | None = None
         self._action.clicked.connect(self._run_action)
+        self._timer = QTimer(self, singleShot=True)
+        self._timer.timeout.connect(self.dismiss)
         self.hide()
 
     def text(self) -> str:
         return "" if self.isHidden() else self._label.text()
 
     def show_message(self, text: str, level: str = "error", action: str = "",
-                     callback: Callable[[], None] | None = None, topic: str = "") -> None:
-        """Replace the current message; `topic` lets a later success clear only its own kind."""
+                     callback: Callable[[], None] | None = None, topic: str = "",
+                     timeout_ms: int | None = None) -> None:
+        """Replace the current message; `topic` lets a later success clear only its own kind.
+
+        The message goes after `timeout_ms` (default: by level; 0 never).
+        """
         self.level = level
         self.topic = topic
         background, text_color = STYLES[level]
@@ -59,8 +67,14 @@ class MessageBar(QFrame):
         self._action.setText(action)
         self._action.setVisible(bool(action and callback))
         self.show()
+        timeout = TIMEOUTS_MS[level] if timeout_ms is None else timeout_ms
+        if timeout:
+            self._timer.start(timeout)
+        else:
+            self._timer.stop()
 
     def dismiss(self) -> None:
+        self._timer.stop()
         self.level = self.topic = ""
         self.hide()
 

@@ -173,6 +173,7 @@ class CompareView(QWidget):
         return self._scale * self.devicePixelRatioF()
 
     def zoom_fit(self) -> None:
+        """The whole photo in view, never enlarged past 100%."""
         self._fit = True
         self._apply_fit()
 
@@ -190,7 +191,8 @@ class CompareView(QWidget):
             return
         pane = self._panes()[0]
         scale = min(pane.width() / self._image_size.width(),
-                    pane.height() / self._image_size.height())
+                    pane.height() / self._image_size.height(),
+                    1.0 / self.devicePixelRatioF())  # a small photo stays sharp at 100%
         self._set_view(scale, self._image_center())
 
     def _zoom_to(self, scale: float, anchor: QPointF | None) -> None:

@@ -7,7 +7,6 @@ trainer stops at a step boundary and writes a resumable checkpoint first.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import fields
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSpinBox,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -52,22 +52,26 @@ from zerodce_core.trainer import (
     TrainEvent,
 )
 
-from .errors import describe_error
-from .images import to_display_qimage
-from .model_selector import CHECKPOINT_FILTER
-from .settings import Settings
-from .workers import Job, JobSlot
+from ..errors import describe_error
+from ..images import to_display_qimage
+from ..settings import Settings
+from ..widgets.model_selector import CHECKPOINT_FILTER
+from ..workers import JobSlot
 
 LOSS_TERMS = ("spatial", "exposure", "color", "smoothness")
 TERM_COLORS = {"total": "#e8e8e8", "spatial": "#4c9be8", "exposure": "#e8a23c",
                "color": "#c46ae8", "smoothness": "#56c271", "validation": "#e8544c"}
 PREVIEW_SIDE = 240
 STOP_WAIT_MS = 15000
+CHOOSE_HINT = "Choose a folder of training images and an output folder."
+READY_HINT = "Ready: Start trains a new model into the output folder."
+EMPTY_PLOT = "The loss curves appear here once training starts."
 
 
-def training_job(job: Job, trainer: Trainer) -> Iterator[TrainEvent]:
-    """Relay the trainer's events; stopping is the trainer's own `cancel()`."""
-    yield from trainer.run()
+def legend_html() -> str:
+    """The curves' colours as a line of text beside the plot, so it never covers a curve."""
+    return " &nbsp; ".join(f"<span style='color:{color}'>\u2501\u2501</span> {name}"
+                           for name, color in TERM_COLORS.items())
 
 
 def _spin(low: float, high: float, value: float, decimals: int = 0,
@@ -129,7 +133,7 @@ class TrainingDialog(QDialog):
         self.result_path: Path | None = None
         self._curves: dict[str, tuple[list[float], list[float]]] = {}
         self._build()
-        self._update_buttons()
+        self._folders_changed()
         self.resize(1240, 640)
 
     # -- construction ----------------------------------------------------------------------
@@ -140,7 +144,8 @@ class TrainingDialog(QDialog):
         self.data_dir.edit.setText(self.settings.train_data_dir)
         self.out_dir = _PathField("Output folder", True, "where checkpoints are written")
         self.out_dir.edit.setText(self.settings.train_out_dir)
-        self.out_dir.edit.textChanged.connect(self._update_buttons)
+        for field in (self.data_dir, self.out_dir):
+            field.edit.textChanged.connect(self._folders_changed)
         self.arch = QComboBox()
         self.arch.addItems(sorted(ARCHITECTURES))
         self.arch.setCurrentText(defaults.arch)
@@ -188,7 +193,14 @@ class TrainingDialog(QDialog):
         self.plot.setLabel("left", "loss (log scale; terms unweighted)")
         self.plot.setLogMode(y=True)
         self.plot.showGrid(x=True, y=True, alpha=0.2)
-        self.plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(20, 20, 22, 210), colCount=3)
+        self.legend = QLabel(legend_html())
+        self.legend.setWordWrap(True)
+        empty = QLabel(EMPTY_PLOT)
+        empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        empty.setStyleSheet("background: #262628; color: #aaa;")
+        self.plot_stack = QStackedWidget()
+        self.plot_stack.addWidget(empty)
+        self.plot_stack.addWidget(self.plot)
         self.lines = {
             name: self.plot.plot([], [], name=name, pen=pg.mkPen(color, width=2 if name in
                                                                  ("total", "validation") else 1),
@@ -201,7 +213,7 @@ class TrainingDialog(QDialog):
         self.preview.setFixedSize(PREVIEW_SIDE, PREVIEW_SIDE)
         self.preview.setStyleSheet("background: #262628; color: #aaa;")
         self.progress = QProgressBar()
-        self.status = QLabel("Choose a folder of training images and an output folder.")
+        self.status = QLabel(CHOOSE_HINT)
         self.status.setWordWrap(True)
         self.epoch_label = QLabel("")
         self.epoch_label.setWordWrap(True)
@@ -211,10 +223,11 @@ class TrainingDialog(QDialog):
         side.addWidget(self.epoch_label)
         side.addStretch(1)
         watch = QGridLayout()
-        watch.addWidget(self.plot, 0, 0)
+        watch.addWidget(self.plot_stack, 0, 0)
         watch.addLayout(side, 0, 1)
-        watch.addWidget(self.progress, 1, 0, 1, 2)
-        watch.addWidget(self.status, 2, 0, 1, 2)
+        watch.addWidget(self.legend, 1, 0, 1, 2)
+        watch.addWidget(self.progress, 2, 0, 1, 2)
+        watch.addWidget(self.status, 3, 0, 1, 2)
         watch.setColumnStretch(0, 1)
         monitor = QGroupBox("Progress")
         monitor.setLayout(watch)
@@ -294,7 +307,7 @@ class TrainingDialog(QDialog):
         if self.slot.busy:
             return
         if not self.data_dir.text() or not self.out_dir.text():
-            self.status.setText("Choose the training images folder and an output folder first.")
+            self.status.setText(CHOOSE_HINT)
             return
         try:
             config = self._resume_config() if resume else self.config()
@@ -309,9 +322,10 @@ class TrainingDialog(QDialog):
             self._curves = {name: ([], []) for name in TERM_COLORS}
             for line in self.lines.values():
                 line.setData([], [])
+            self.plot_stack.setCurrentIndex(0)
         self.progress.setRange(0, 0)
         self.status.setText("Loading the training images\u2026")
-        self.slot.start(training_job, self.trainer, on_progress=self._on_event,
+        self.slot.start(self.trainer.run, on_progress=self._on_event,
                         on_failure=self._on_failure)
 
     def cancel(self) -> None:
@@ -393,6 +407,14 @@ class TrainingDialog(QDialog):
             xs.append(x)
             ys.append(y)
             self.lines[name].setData(xs, ys)
+            self.plot_stack.setCurrentWidget(self.plot)
+
+    def _folders_changed(self) -> None:
+        """The hint says what is missing until both folders are chosen."""
+        if not self.slot.busy and self.status.text() in (CHOOSE_HINT, READY_HINT):
+            ready = bool(self.data_dir.text() and self.out_dir.text())
+            self.status.setText(READY_HINT if ready else CHOOSE_HINT)
+        self._update_buttons()
 
     def _update_buttons(self) -> None:
         running = self.slot.busy

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from desktop_app.panels.training import CHOOSE_HINT, READY_HINT, TERM_COLORS
 from zerodce_core.trainer import LAST_NAME, TrainConfig
 
-from .conftest import write_photo
+from ..conftest import write_photo
 
 
 def tiny_config(tmp_path: Path, epochs: int = 1) -> TrainConfig:
@@ -19,7 +20,7 @@ def tiny_config(tmp_path: Path, epochs: int = 1) -> TrainConfig:
 
 
 def open_dialog(window, config: TrainConfig):
-    window.train_action.trigger()
+    window.action["train"].trigger()
     dialog = window._training
     dialog.set_config(config)
     return dialog
@@ -27,15 +28,17 @@ def open_dialog(window, config: TrainConfig):
 
 def test_training_runs_and_use_this_model_switches(qtbot, window, tmp_path):
     dialog = open_dialog(window, tiny_config(tmp_path, epochs=2))
+    assert dialog.plot_stack.currentWidget() is not dialog.plot  # no axes before a curve
     with qtbot.waitSignal(dialog.training_finished, timeout=60000) as finished:
         dialog.start_button.click()
     assert finished.args == ["done"]
+    assert dialog.plot_stack.currentWidget() is dialog.plot
     assert dialog.lines["total"].getData()[0] is not None
     assert dialog.preview.pixmap() is not None and not dialog.preview.pixmap().isNull()
     qtbot.waitUntil(dialog.use_button.isEnabled)
-    with qtbot.waitSignal(window.engine_changed, timeout=10000):
+    with qtbot.waitSignal(window.session.engine_ready, timeout=10000):
         dialog.use_button.click()
-    assert window.engine.info.path == dialog.result_path
+    assert window.session.engine.info.path == dialog.result_path
     assert window.model_selector.findData(str(dialog.result_path)) >= 0
 
 
@@ -62,3 +65,18 @@ def test_a_bad_dataset_reads_as_a_sentence(qtbot, window, tmp_path):
         dialog.start_button.click()
     assert finished.args == ["failed"]
     assert "training folder not found" in dialog.status.text()
+
+
+def test_legend_beside_the_plot_and_a_hint_that_follows_the_folders(qtbot, window, tmp_path):
+    window.settings.train_data_dir = window.settings.train_out_dir = ""
+    window.action["train"].trigger()
+    dialog = window._training
+    assert dialog.plot.plotItem.legend is None  # nothing drawn over the curves
+    assert all(name in dialog.legend.text() for name in TERM_COLORS)
+    assert dialog.status.text() == CHOOSE_HINT
+    dialog.data_dir.edit.setText(str(tmp_path / "train"))
+    assert dialog.status.text() == CHOOSE_HINT
+    dialog.out_dir.edit.setText(str(tmp_path / "run"))
+    assert dialog.status.text() == READY_HINT
+    dialog.out_dir.edit.setText("")
+    assert dialog.status.text() == CHOOSE_HINT

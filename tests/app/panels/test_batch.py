@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .conftest import write_photo
+from tests.test_video import make_clip
+from zerodce_core.batch import Status
+
+from ..conftest import write_photo
 
 
 def make_folder(root: Path, good: int, corrupt: int = 0) -> Path:
@@ -18,8 +21,8 @@ def make_folder(root: Path, good: int, corrupt: int = 0) -> Path:
 
 
 def configure(panel, out_dir: Path) -> None:
-    panel.out_dir.setText(str(out_dir))
-    panel.suffix.setText("_lit")
+    panel.options_box.out_dir.setText(str(out_dir))
+    panel.options_box.suffix.setText("_lit")
 
 
 def test_a_corrupt_file_fails_alone(qtbot, window, tmp_path):
@@ -105,3 +108,31 @@ def test_subfolders_are_mirrored_in_the_output_folder(qtbot, window, tmp_path):
     assert finished.args[0]["done"] == 2
     assert (tmp_path / "out" / "photo0_lit.png").is_file()
     assert (tmp_path / "out" / "night" / "photo0_lit.png").is_file()
+
+
+def test_counters_and_labels_follow_the_queue(qtbot, window, tmp_path):
+    panel = window.batch
+    assert panel.progress.text() == "" and "Add photos" in panel.eta_label.text()
+    clip = make_clip(tmp_path / "clip.mp4", frames=2)
+    panel.add_paths([clip])  # what saving a video used to do
+    assert panel.eta_label.text() == "1 video queued."
+    assert panel.progress.text() == "0 / 1"
+    panel.add_paths([make_folder(tmp_path, good=2)])
+    assert panel.eta_label.text() == "2 photos and 1 video queued."
+    assert panel.progress.text() == "0 / 3"
+    panel.tree.topLevelItem(0).setSelected(True)
+    panel.remove_button.click()
+    assert panel.progress.text() == "0 / 2" and panel.eta_label.text() == "2 photos queued."
+
+
+def test_details_show_the_whole_error(qtbot, window, tmp_path):
+    panel = window.batch
+    window.batch_dock.show()
+    panel.add_paths([make_folder(tmp_path, good=1)])
+    reason = ("photo0.png: the disk is full, so the output could not be written; free some "
+              "space or choose another output folder, then use Retry failed")
+    row = panel.rows()[0]
+    panel.tree.set_state(row, Status.FAILED, reason)
+    qtbot.waitUntil(lambda: panel.tree.visualItemRect(row).height()
+                    >= 3 * panel.tree.fontMetrics().height())  # wrapped over several lines
+    assert panel.states()[0][2] == reason

@@ -1,9 +1,12 @@
-"""The open photo and the background jobs that read, estimate, render and export it.
+"""The open document and the plain functions that read, estimate, render and export it.
 
-Each job function runs on a worker thread (see `workers.Job`) and goes through the
-core's one photo pipeline: `read_image` -> `Engine.estimate` once -> `pipeline.develop` at
-any strength and noise reduction -> `pipeline.save_photo`. The display QImages are made
-here too, off the GUI thread.
+The functions run on worker threads (see `workers`) but know nothing of them: they take
+values and return values, generators yield status text, and a function that reports
+network progress declares a `progress` keyword. Every computation goes through the core's
+one pipeline, as the command line's does: `read_image` -> `pipeline.estimate` once ->
+`pipeline.develop` at any look -> `pipeline.save_photo`; a video goes whole through
+`video.enhance_video` with the same look. The display QImages are made here too, off the
+GUI thread.
 """
 
 from __future__ import annotations
@@ -15,16 +18,16 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtGui import QImage
 
+from zerodce_core import pipeline
 from zerodce_core.batch import output_path
 from zerodce_core.engine import CurveMaps, Engine, Mode
-from zerodce_core.errors import ZeroDCEError
 from zerodce_core.gamma import gamma_like
 from zerodce_core.imageio import DecodedImage, read_image
-from zerodce_core.pipeline import EncodeOptions, Look, develop, save_photo
-from zerodce_core.video import VideoInfo, open_video, read_frame
+from zerodce_core.pipeline import EncodeOptions, Look
+from zerodce_core.progress import Progress
+from zerodce_core.video import VideoInfo, VideoProgress, enhance_video, open_video, read_frame
 
 from .images import to_display_qimage
-from .workers import Job
 
 PASTED_NAME = "pasted.png"
 MIN_PREVIEW_SIDE = 512
@@ -32,11 +35,12 @@ MIN_PREVIEW_SIDE = 512
 
 @dataclass
 class Document:
-    """A decoded photo and, once a model has seen it, its curve maps."""
+    """A decoded photo (or video frame) and, once a model has seen it, its curve maps."""
 
     decoded: DecodedImage
     maps: CurveMaps | None = None
     preview: CurveMaps | None = None  # screen-sized maps rendered while the slider moves
+    exposure: float | None = None  # the look's exposure the maps were estimated for
 
     @property
     def path(self) -> Path | None:
@@ -62,13 +66,14 @@ class Rendered:
     against it, plain gamma correction of the source at the same mean brightness."""
 
     after: QImage
+    look: Look
     gamma: float | None = None
     gamma_image: QImage | None = None
 
 
 @dataclass
 class Prepared:
-    """What a prepare job hands to the window: the document and its display images.
+    """What a prepare job hands back: the document and its display images.
 
     `before` is None when an open document was only re-estimated: the view already has it,
     and not keeping a second full-size copy saves 48 MB at 12 MP.
@@ -77,19 +82,6 @@ class Prepared:
     document: Document
     before: QImage | None
     rendered: Rendered
-    strength: float  # what `rendered` was rendered at
-    noise: float  # and the noise reduction applied to it
-
-
-@dataclass
-class ExportOptions:
-    """Encoding choices for one exported photo."""
-
-    format: str | None = None  # None keeps the source's format where it can be written
-    quality: int = 95
-    bit_depth: int | None = None  # None keeps the source's depth
-    keep_metadata: bool = True
-    suffix: str = "_enhanced"
 
 
 def pasted_image(pixels: np.ndarray) -> DecodedImage:
@@ -97,15 +89,15 @@ def pasted_image(pixels: np.ndarray) -> DecodedImage:
     return DecodedImage(pixels=pixels, path=None, format="PNG", icc_profile=None, exif=None)
 
 
-def video_frame(job: Job, path: Path, index: int) -> DecodedImage:
+def video_frame(path: Path, index: int) -> DecodedImage:
     """One upright frame of a video, opened like a photo (named after the video)."""
     return DecodedImage(pixels=read_frame(path, index), path=path, format=path.suffix[1:].upper(),
                         icc_profile=None, exif=None)
 
 
-def first_frame(job: Job, path: Path) -> tuple[VideoInfo, DecodedImage]:
+def first_frame(path: Path) -> tuple[VideoInfo, DecodedImage]:
     """A video's layout for the scrubber, and its first frame."""
-    return open_video(path), video_frame(job, path, 0)
+    return open_video(path), video_frame(path, 0)
 
 
 def preview_side(image: tuple[int, int], view: tuple[int, int]) -> int:
@@ -118,9 +110,9 @@ def preview_side(image: tuple[int, int], view: tuple[int, int]) -> int:
     return max(round(max(image) * scale), MIN_PREVIEW_SIDE)
 
 
-def prepare(job: Job, engine: Engine | None, source: Path | DecodedImage | Document,
-            mode: Mode, strength: float, noise: float, gamma: bool,
-            view: tuple[int, int]) -> Iterator[str]:
+def prepare(engine: Engine | None, source: Path | DecodedImage | Document, mode: Mode,
+            look: Look, gamma: bool, view: tuple[int, int], *,
+            progress: Progress) -> Iterator[str]:
     """Read (for a path), then estimate the curves and render them; yields status text.
 
     `view` is the size in device pixels the photo is shown in, for the slider preview.
@@ -135,48 +127,44 @@ def prepare(job: Job, engine: Engine | None, source: Path | DecodedImage | Docum
         else:
             decoded = source
         before = to_display_qimage(decoded.pixels)
-    document = Document(decoded)
+    document = Document(decoded, exposure=look.exposure)
     if engine is None:
-        shown = Rendered(before or to_display_qimage(decoded.pixels))
-        return Prepared(document, before, shown, strength, noise)
-    job.checkpoint()
+        shown = Rendered(before or to_display_qimage(decoded.pixels), look)
+        return Prepared(document, before, shown)
     yield "Estimating curves\u2026"
-    document.maps = engine.estimate(decoded.pixels, mode=mode, progress=job.tick)
+    document.maps = pipeline.estimate(engine, decoded.pixels, look, mode=mode,
+                                      progress=progress)
     document.preview = document.maps.preview(preview_side(decoded.size, view))
-    job.checkpoint()
     yield "Rendering\u2026"
-    rendered = display(engine, document.maps, strength, noise, gamma)
-    return Prepared(document, before, rendered, strength, noise)
+    return Prepared(document, before, display(engine, document.maps, look, gamma))
 
 
-def display(engine: Engine, maps: CurveMaps, strength: float, noise: float,
-            gamma: bool) -> Rendered:
+def display(engine: Engine, maps: CurveMaps, look: Look, gamma: bool) -> Rendered:
     """Render for the screen, with the gamma baseline when `gamma` (any size of maps)."""
-    enhanced = develop(engine, maps, Look(strength, noise))
+    enhanced = pipeline.develop(engine, maps, look)
     if not gamma:
-        return Rendered(to_display_qimage(enhanced))
+        return Rendered(to_display_qimage(enhanced), look)
     value, corrected = gamma_like(maps.rgb, enhanced)
-    return Rendered(to_display_qimage(enhanced), value, to_display_qimage(corrected))
+    return Rendered(to_display_qimage(enhanced), look, value, to_display_qimage(corrected))
 
 
-def render(job: Job, engine: Engine, maps: CurveMaps, strength: float, noise: float,
-           gamma: bool) -> Rendered:
-    """Full-resolution rendering for display."""
-    return display(engine, maps, strength, noise, gamma)
-
-
-def suggested_path(document: Document, folder: Path | None, options: ExportOptions) -> Path:
+def suggested_path(source: Path, folder: Path | None, encode: EncodeOptions,
+                   suffix: str) -> Path:
     """Default output name: the core's batch naming rule, so Save and batch agree."""
-    return output_path(document.source_name, folder, suffix=options.suffix,
-                       format=options.format)
+    return output_path(source, folder, suffix=suffix, format=encode.format)
 
 
-def export(job: Job, engine: Engine, document: Document, strength: float, noise: float,
-           target: Path, options: ExportOptions) -> Path:
-    """Develop at full resolution and write atomically; never onto the open original."""
-    if document.maps is None:
-        raise ZeroDCEError("no model is loaded, so there is nothing to export yet")
-    encode = EncodeOptions(options.format, options.quality, options.bit_depth,
-                           options.keep_metadata)
-    return save_photo(engine, document.decoded, document.maps, target,
-                      Look(strength, noise), encode).path
+def export_photo(engine: Engine, document: Document, look: Look, target: Path,
+                 encode: EncodeOptions) -> Path:
+    """Develop the full-resolution maps with the look and write them, as the CLI does."""
+    assert document.maps is not None
+    return pipeline.save_photo(engine, document.decoded, document.maps, target, look,
+                               encode).path
+
+
+def export_video(engine: Engine, source: Path, target: Path,
+                 look: Look) -> Iterator[VideoProgress]:
+    """The whole video with the look on screen, a frame per yield; no partial file on cancel."""
+    yield from enhance_video(engine, source, target, look=look)
+    return target
+

@@ -26,8 +26,8 @@ class VideoScrubber(QWidget):
         super().__init__(parent)
         self.info: VideoInfo | None = None
         self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setToolTip("Choose the frame to preview; File \u203a Export enhances the "
-                               "whole video in the batch queue")
+        self.slider.setToolTip("Choose the frame to preview; File \u203a Save enhances the "
+                               "whole video with the settings shown")
         self.label = QLabel()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)

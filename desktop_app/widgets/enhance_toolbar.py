@@ -1,0 +1,57 @@
+"""The enhancement toolbar: the look's controls, quality, device and model pickers.
+
+It only reports choices (`quality_chosen`, `device_chosen`, and the look controls' and
+model selector's own signals); `show_quality`/`show_device` display a value without
+reporting it, so the window can keep menus and toolbar in step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Signal, SignalInstance
+from PySide6.QtWidgets import QComboBox, QLabel, QToolBar, QWidget
+
+from .look_controls import LookControls
+from .model_selector import ModelSelector
+
+QUALITIES = (("Fast", "fast"), ("Full", "full"))
+
+
+class EnhanceToolbar(QToolBar):
+    """Look controls | Quality | Device | Model."""
+
+    quality_chosen = Signal(str)
+    device_chosen = Signal(str)
+
+    def __init__(self, devices: Sequence[str], parent: QWidget | None = None) -> None:
+        super().__init__("Enhancement", parent)
+        self.setObjectName("enhance_toolbar")
+        self.looks = LookControls()
+        self.quality = self._combo(QUALITIES, self.quality_chosen,
+                                   "Quality: fast estimates curves on a 512 px copy, full on "
+                                   "every pixel")
+        self.device = self._combo([(d, d) for d in devices], self.device_chosen,
+                                  "Where the network runs")
+        self.model_selector = ModelSelector()
+        self.addWidget(self.looks)
+        for label, widget in ((" Quality: ", self.quality), (" Device: ", self.device),
+                              (" Model: ", self.model_selector)):
+            self.addSeparator()
+            self.addWidget(QLabel(label))
+            self.addWidget(widget)
+
+    @staticmethod
+    def _combo(items: Sequence[tuple[str, str]], chosen: SignalInstance, tip: str) -> QComboBox:
+        combo = QComboBox()
+        for text, data in items:
+            combo.addItem(text, data)
+        combo.setToolTip(tip)
+        combo.activated.connect(lambda i: chosen.emit(combo.itemData(i)))
+        return combo
+
+    def show_quality(self, mode: str) -> None:
+        self.quality.setCurrentIndex(max(self.quality.findData(mode), 0))
+
+    def show_device(self, device: str) -> None:
+        self.device.setCurrentIndex(max(self.device.findData(device), 0))
