@@ -139,9 +139,17 @@ def prepare(engine: Engine | None, source: Path | DecodedImage | Document, mode:
     return Prepared(document, before, display(engine, document.maps, look, gamma))
 
 
-def display(engine: Engine, maps: CurveMaps, look: Look, gamma: bool) -> Rendered:
-    """Render for the screen, with the gamma baseline when `gamma` (any size of maps)."""
-    enhanced = pipeline.develop(engine, maps, look)
+def display(engine: Engine, maps: CurveMaps, look: Look, gamma: bool, *,
+            finished: bool = True) -> Rendered:
+    """Render for the screen, with the gamma baseline when `gamma` (any size of maps).
+
+    `finished=False` applies the curves only (`pipeline.render`): what a moving slider
+    shows, in milliseconds; the post stages (noise reduction) follow on a worker.
+    """
+    if finished:
+        enhanced = pipeline.develop(engine, maps, look)
+    else:
+        enhanced = pipeline.render(engine, maps, look)
     if not gamma:
         return Rendered(to_display_qimage(enhanced), look)
     value, corrected = gamma_like(maps.rgb, enhanced)

@@ -17,17 +17,13 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QIcon,
-    QKeyEvent,
     QPixmap,
 )
 from PySide6.QtWidgets import (
     QApplication,
-    QDockWidget,
     QFileDialog,
     QMainWindow,
-    QMenu,
     QToolBar,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -43,11 +39,11 @@ from .actions import TOOLBAR, build_actions, build_menus, check, fill
 from .errors import describe_error
 from .jobs import Prepared, Rendered
 from .opening import Opener
-from .panels.batch import BatchPanel
+from .panels.batch import BatchDock, BatchPanel
 from .panels.export import ExportFlow, ask
 from .session import Session
 from .settings import Settings
-from .widgets.compare_view import CompareView, ViewMode
+from .widgets.compare_view import CompareView, HoldOriginal, ViewMode
 from .widgets.enhance_toolbar import EnhanceToolbar
 from .widgets.message_bar import MessageBar
 from .widgets.model_selector import CHECKPOINT_FILTER
@@ -92,9 +88,7 @@ class MainWindow(QMainWindow):
         self._build_toolbars(devices)
         recent = self.recent_menu = RecentMenu(settings, self)
         recent.chosen.connect(self.opener.open_file)
-        self.device_menu = QMenu("&Device", self)
-        for name in devices:
-            self._device_action(name)
+        self.device_menu = self.toolbar.device_menu
         build_menus(self.menuBar(), self.action, {
             "recent": recent, "device": self.device_menu,
             "batch": self.batch_dock.toggleViewAction()})
@@ -123,15 +117,10 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
     def _build_toolbars(self, devices: list[str]) -> None:
-        hold = self.hold_button = QToolButton()
-        hold.setText("Hold: original")
-        hold.setToolTip("Press and hold to see the original photo (or hold Space)")
-        hold.pressed.connect(lambda: self.compare.set_show_original(True))
-        hold.released.connect(lambda: self.compare.set_show_original(
-            self.action["original"].isChecked()))
+        hold = self.hold = HoldOriginal(self.compare, self.action["original"].isChecked, self)
         files = QToolBar("File")
         files.setObjectName("file_toolbar")
-        fill(files, TOOLBAR, self.action, {"hold": hold})
+        fill(files, TOOLBAR, self.action, {"hold": hold.button})
         self.addToolBar(files)
         self.addToolBarBreak()
         toolbar = self.toolbar = EnhanceToolbar(devices)
@@ -146,26 +135,13 @@ class MainWindow(QMainWindow):
         self.model_selector.load_requested.connect(self.choose_model)
         self.addToolBar(toolbar)
 
-    def _device_action(self, name: str) -> None:
-        action = self.device_menu.addAction(name)
-        action.setCheckable(True)
-        action.setData(name)
-        action.triggered.connect(lambda _=False: self.set_device(name))
-
     def _build_batch_dock(self) -> None:
         self.batch = BatchPanel(self.settings, lambda: self.session.engine,
                                 lambda: self.session.look)
         self.batch.message.connect(lambda text: self.status.showMessage(text, 5000))
         self.batch.notice.connect(lambda text: self.message_bar.show_message(text, "info"))
-        dock = self.batch_dock = QDockWidget("Batch queue", self)
-        dock.setObjectName("batch_dock")
-        dock.setWidget(self.batch)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        dock.hide()
-        toggle = dock.toggleViewAction()
-        toggle.setShortcut("Ctrl+B")
-        toggle.setText("&Batch queue")
-        self.addAction(toggle)
+        self.batch_dock = BatchDock(self.batch, self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.batch_dock)
 
     def _wire_session(self) -> None:
         s = self.session
@@ -182,8 +158,7 @@ class MainWindow(QMainWindow):
         s.document_failed.connect(lambda exc: self._show_error(
             exc, "Could not open the file. ", "document"))
         s.rendered.connect(self._show_rendered)
-        s.video_opened.connect(lambda info: (self.scrubber.set_video(info),
-                                             self.scrubber.show()))
+        s.video_opened.connect(self.scrubber.set_video)
         s.video_closed.connect(self.scrubber.hide)
         s.failed.connect(self._show_error)
 
@@ -199,7 +174,7 @@ class MainWindow(QMainWindow):
         self.looks.set_look(s.look)
         self.action["gamma"].setChecked(s.compare_gamma)
         self._sync_quality(self.session.mode)
-        self._sync_device(self.session.device)
+        self.toolbar.show_device(self.session.device)
         self.model_selector.set_models(s.recent_models, s.model)
 
     # -- showing ---------------------------------------------------------------------------
@@ -261,14 +236,9 @@ class MainWindow(QMainWindow):
 
     def set_device(self, device: str) -> None:
         """Move the model to another device by loading it again there."""
-        self._sync_device(device)
+        self.toolbar.show_device(device)
         self.settings.device = device
         self.session.set_device(device)
-
-    def _sync_device(self, device: str) -> None:
-        self.toolbar.show_device(device)
-        for action in self.device_menu.actions():
-            action.setChecked(action.data() == device)
 
     def choose_model(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self, "Load model", self.settings.last_model_dir,
@@ -356,7 +326,7 @@ class MainWindow(QMainWindow):
 
     # -- events ----------------------------------------------------------------------------
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt override)
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
@@ -365,19 +335,6 @@ class MainWindow(QMainWindow):
         if paths:
             event.acceptProposedAction()
             self.opener.open_paths(paths)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
-        """Holding Space shows the original for as long as it is held."""
-        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
-            self.compare.set_show_original(True)
-        else:
-            super().keyPressEvent(event)
-
-    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802
-        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
-            self.compare.set_show_original(self.action["original"].isChecked())
-        else:
-            super().keyReleaseEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if self.batch.is_running() and not ask(

@@ -7,8 +7,9 @@ and tests drive it directly. What used to be flags on the window lives here:
 - a photo asked for while the model loads waits for it (`_pending`), so it appears
   enhanced at once, and is opened unenhanced if the model fails;
 - a video is open as one of its frames (`video`), which the scrubber replaces;
-- a look being dragged renders screen-sized maps on the GUI thread (milliseconds); a
-  final look renders full size on a worker once it has settled.
+- a look being dragged renders the curves of screen-sized maps on the GUI thread
+  (`pipeline.render`, milliseconds); once a final look has settled, the whole pipeline
+  (`pipeline.develop`: the curves, then noise reduction) renders full size on a worker.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ class Session(QObject):
     document_ready = Signal(object)  # Prepared: a new document, or the open one re-estimated
     document_failed = Signal(object)  # the exception
     rendered = Signal(object)  # Rendered at preview or full size
-    render_finished = Signal()  # the current look is shown at full resolution
+    render_finished = Signal()  # the current look is shown at full resolution, finished
     timing = Signal(str)
     video_opened = Signal(object)  # VideoInfo of the video whose first frame is opening
     video_closed = Signal()
@@ -247,10 +248,7 @@ class Session(QObject):
             self._reestimate()
             return
         self._render_preview()
-        if document.preview is document.maps:  # small photo: the preview is full size
-            self.render_finished.emit()
-        else:
-            self._full_timer.start()
+        self._full_timer.start()
 
     def set_gamma(self, on: bool) -> None:
         """Compare with plain gamma correction at the enhanced mean brightness."""
@@ -264,7 +262,8 @@ class Session(QObject):
             return
         started = time.perf_counter()
         try:
-            rendered = jobs.display(self.engine, document.preview, self.look, self.gamma)
+            rendered = jobs.display(self.engine, document.preview, self.look, self.gamma,
+                                    finished=False)
         except Exception as exc:  # shown like a failed job's, never a crash in a slot
             self.failed.emit(exc)
             return

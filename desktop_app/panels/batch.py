@@ -16,6 +16,7 @@ from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
+    QDockWidget,
     QFileDialog,
     QGridLayout,
     QLabel,
@@ -360,3 +361,17 @@ class BatchPanel(QWidget):
         self.retry_button.setEnabled(not running and self.tree.has_status(Status.FAILED))
         self.pause_button.setEnabled(running)
         self.cancel_button.setEnabled(running)
+
+
+class BatchDock(QDockWidget):
+    """The batch panel in a dock, hidden until needed; View > Batch queue (Ctrl+B) toggles it."""
+
+    def __init__(self, panel: BatchPanel, parent: QWidget) -> None:
+        super().__init__("Batch queue", parent)
+        self.setObjectName("batch_dock")
+        self.setWidget(panel)
+        self.hide()
+        toggle = self.toggleViewAction()
+        toggle.setShortcut("Ctrl+B")
+        toggle.setText("&Batch queue")
+        parent.addAction(toggle)

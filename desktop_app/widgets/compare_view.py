@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import enum
 import math
+from collections.abc import Callable
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
+    QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -24,7 +26,7 @@ from PySide6.QtGui import (
     QResizeEvent,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QSizePolicy, QToolButton, QWidget
 
 MIN_SCALE = 1 / 64
 MAX_SCALE = 32.0
@@ -385,3 +387,30 @@ class CompareView(QWidget):
         if self._fit:
             self._apply_fit()
         super().resizeEvent(event)
+
+
+class HoldOriginal(QObject):
+    """Hold to see the original: while `button` is pressed, or Space is held anywhere in
+    `window` (key events no widget took reach the window, where this filter sees them).
+    On release `toggled_on()` says what to go back to (the "Show original" toggle)."""
+
+    def __init__(self, view: CompareView, toggled_on: Callable[[], bool],
+                 window: QWidget) -> None:
+        super().__init__(window)
+        self.view = view
+        self.toggled_on = toggled_on
+        self.button = QToolButton()
+        self.button.setText("Hold: original")
+        self.button.setToolTip("Press and hold to see the original photo (or hold Space)")
+        self.button.pressed.connect(lambda: view.set_show_original(True))
+        self.button.released.connect(lambda: view.set_show_original(toggled_on()))
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if (event.type() in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease)
+                and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Space
+                and not event.isAutoRepeat()):
+            pressed = event.type() == QEvent.Type.KeyPress
+            self.view.set_show_original(pressed or self.toggled_on())
+            return True
+        return False

@@ -2,7 +2,8 @@
 
 It only reports choices (`quality_chosen`, `device_chosen`, and the look controls' and
 model selector's own signals); `show_quality`/`show_device` display a value without
-reporting it, so the window can keep menus and toolbar in step.
+reporting it. The Model > Device submenu is made here too, so the two device pickers
+always agree.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Signal, SignalInstance
-from PySide6.QtWidgets import QComboBox, QLabel, QToolBar, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QMenu, QToolBar, QWidget
 
 from .look_controls import LookControls
 from .model_selector import ModelSelector
@@ -34,6 +35,12 @@ class EnhanceToolbar(QToolBar):
         self.device = self._combo([(d, d) for d in devices], self.device_chosen,
                                   "Where the network runs")
         self.model_selector = ModelSelector()
+        self.device_menu = QMenu("&Device", self)
+        for name in devices:
+            action = self.device_menu.addAction(name)
+            action.setCheckable(True)
+            action.setData(name)
+            action.triggered.connect(lambda _=False, d=name: self.device_chosen.emit(d))
         self.addWidget(self.looks)
         for label, widget in ((" Quality: ", self.quality), (" Device: ", self.device),
                               (" Model: ", self.model_selector)):
@@ -55,3 +62,5 @@ class EnhanceToolbar(QToolBar):
 
     def show_device(self, device: str) -> None:
         self.device.setCurrentIndex(max(self.device.findData(device), 0))
+        for action in self.device_menu.actions():
+            action.setChecked(action.data() == device)

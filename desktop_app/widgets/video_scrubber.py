@@ -36,8 +36,9 @@ class VideoScrubber(QWidget):
         self.slider.valueChanged.connect(self._moved)
 
     def set_video(self, info: VideoInfo) -> None:
-        """Range over the video's frames, at the first frame, without requesting it."""
+        """Show a range over the video's frames, at the first frame, without requesting it."""
         self.info = info
+        self.show()
         self.slider.blockSignals(True)
         self.slider.setRange(0, max(info.frames - 1, 0))
         self.slider.setValue(0)

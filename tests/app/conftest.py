@@ -24,6 +24,7 @@ from desktop_app.main_window import MainWindow  # noqa: E402
 from desktop_app.settings import Settings  # noqa: E402
 from zerodce_core.checkpoint import save_checkpoint  # noqa: E402
 from zerodce_core.model import DCENet, NoiseNet  # noqa: E402
+from zerodce_core.pipeline import Look  # noqa: E402
 
 TINY_ITERATIONS = 4
 pyside_fixes.apply()  # as the app's entry point does: thousands of Qt calls follow
@@ -61,7 +62,10 @@ def noise_model(tmp_path: Path, monkeypatch) -> Path:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(tmp_path / "settings.ini")
+    """Fresh preferences, with noise reduction off: only the tests about it pay for it."""
+    settings = Settings(tmp_path / "settings.ini")
+    settings.look = Look(denoise=0.0)
+    return settings
 
 
 @pytest.fixture

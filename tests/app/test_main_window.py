@@ -54,9 +54,9 @@ def test_view_modes_switch_and_hold_shows_original(qtbot, window, photo):
     assert window.compare.show_original
     qtbot.keyRelease(window, Qt.Key.Key_Space)
     assert not window.compare.show_original
-    window.hold_button.pressed.emit()
+    window.hold.button.pressed.emit()
     assert window.compare.show_original
-    window.hold_button.released.emit()
+    window.hold.button.released.emit()
     assert not window.compare.show_original
 
 

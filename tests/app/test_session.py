@@ -106,8 +106,9 @@ def test_full_quality_reestimates_every_pixel(qtbot, window, photo):
     assert window.settings.mode == "full"
 
 
-def test_noise_reduction_rerenders_and_exports_without_the_network(qtbot, window, photo,
-                                                                   tmp_path, monkeypatch):
+def test_noise_reduction_rerenders_and_exports_without_the_network(qtbot, noise_model, window,
+                                                                   photo, tmp_path,
+                                                                   monkeypatch):
     open_and_wait(qtbot, window, photo)
     window.looks.controls["strength"].set_value(TINY_ITERATIONS)
     window.looks.controls["strength"].committed.emit(float(TINY_ITERATIONS))
@@ -196,7 +197,7 @@ def test_a_video_shows_its_frames_and_saves_whole_with_the_look_on_screen(
     assert not window.scrubber.isVisible() and window.session.document.path == photo
 
 
-def test_a_session_works_without_a_window(qtbot, tiny_model, photo, tmp_path):
+def test_a_session_works_without_a_window(qtbot, noise_model, tiny_model, photo, tmp_path):
     """The session is Qt-light: no widgets, only signals and jobs."""
     session = Session(lambda: (800, 600), look=Look(strength=2.0, denoise=0.0))
     with qtbot.waitSignal(session.engine_ready, timeout=10000):
@@ -213,3 +214,31 @@ def test_a_session_works_without_a_window(qtbot, tiny_model, photo, tmp_path):
     assert session.is_original(photo) and not session.is_original(target)
     session.cancel()
     workers.shutdown()
+
+
+def test_a_new_exposure_estimates_the_curves_again(qtbot, window, photo):
+    open_and_wait(qtbot, window, photo)
+    with qtbot.waitSignal(window.session.document_ready, timeout=10000):
+        window.session.commit_look(Look(strength=2.0, denoise=0.0, exposure=0.6))
+    assert window.session.document.exposure == 0.6
+    with qtbot.assertNotEmitted(window.session.document_ready, wait=300):
+        window.session.commit_look(Look(strength=3.0, denoise=0.0, exposure=0.6))
+
+
+def test_without_a_noise_model_noise_reduction_is_left_automatic(qtbot, settings, tiny_model,
+                                                                  monkeypatch):
+    def missing():
+        raise NoBundledModelError("no noise-reduction model")
+
+    monkeypatch.setattr("zerodce_core.bundled.default_denoiser_path", missing)
+    settings.look = Look(denoise=0.8)  # remembered from a version that had one
+    win = MainWindow(settings, model=str(tiny_model))
+    try:
+        qtbot.waitUntil(lambda: win.session.engine is not None, timeout=10000)
+        noise = win.looks.controls["denoise"]
+        assert not noise.isEnabled() and "No noise-reduction model" in noise.toolTip()
+        assert win.session.look.denoise is None  # automatic: the core skips it
+    finally:
+        win.close()
+        workers.shutdown()
+        win.deleteLater()

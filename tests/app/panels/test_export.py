@@ -55,7 +55,8 @@ def set_look(window, strength: float, denoise: float) -> None:
     assert window.session.look == Look(strength=strength, denoise=denoise)
 
 
-def test_saving_a_photo_writes_what_the_cli_writes(qtbot, window, tiny_model, tmp_path):
+def test_saving_a_photo_writes_what_the_cli_writes(qtbot, noise_model, window, tiny_model,
+                                                   tmp_path):
     photo = write_photo(tmp_path / "night.png", width=700, height=500)  # fast mode downscales
     open_and_wait(qtbot, window, photo)
     set_look(window, 2.5, 0.6)
@@ -69,10 +70,11 @@ def test_saving_a_photo_writes_what_the_cli_writes(qtbot, window, tiny_model, tm
     assert app.read_bytes() == cli.read_bytes()
 
 
-def test_saving_a_video_writes_what_the_cli_writes(qtbot, window, tiny_model, tmp_path,
-                                                   monkeypatch):
-    """Frame for frame, the app and the CLI enhance alike (compared before encoding too:
-    libx264 with threads may encode the same frames a little differently run to run)."""
+def test_saving_a_video_writes_what_the_cli_writes(qtbot, noise_model, window, tiny_model,
+                                                   tmp_path, monkeypatch):
+    """Frame for frame, the app and the CLI enhance alike. The frames are compared as the
+    pipeline made them: libx264 with threads may encode equal frames a little differently
+    from run to run, so the files are only compared within a few levels."""
     enhanced: list[np.ndarray] = []
     enhance = FrameEnhancer.__call__
 
@@ -88,13 +90,9 @@ def test_saving_a_video_writes_what_the_cli_writes(qtbot, window, tiny_model, tm
     export_and_wait(qtbot, window, window.exports.save)
     app, app_frames = decoded_frames(clip.with_name("clip_enhanced.mp4")), enhanced[:]
 
-    model = ["--model", str(tiny_model)]
     enhanced.clear()
-    assert cli_main(["enhance", str(clip), "-o", str(tmp_path / "cli"), *model,
-                     "--strength", "2.5", "--denoise", "0.6"]) == 0
+    assert cli_main(["enhance", str(clip), "-o", str(tmp_path / "cli"), "--model",
+                     str(tiny_model), "--strength", "2.5", "--denoise", "0.6"]) == 0
     assert len(app_frames) == 6 and all(map(np.array_equal, app_frames, enhanced))
     cli = decoded_frames(tmp_path / "cli" / "clip_enhanced.mp4")
-    assert np.abs(app.astype(int) - cli).max() <= 8
-    assert cli_main(["enhance", str(clip), "-o", str(tmp_path / "full"), *model]) == 0
-    full = decoded_frames(tmp_path / "full" / "clip_enhanced.mp4")
-    assert np.abs(app.astype(int) - full).mean() > 4 * np.abs(app.astype(int) - cli).mean()
+    assert app.shape == cli.shape and np.abs(app.astype(int) - cli).max() <= 8

@@ -7,14 +7,15 @@ from dataclasses import fields
 from PySide6.QtCore import Qt
 
 from desktop_app.widgets.look_controls import LOOK_FIELDS, LookControls
-from zerodce_core.pipeline import Look
+from zerodce_core.pipeline import AUTO_DENOISE, Look
 
 
-def test_every_field_of_the_look_has_a_control(qtbot):
+def test_each_control_sets_a_field_of_the_look(qtbot):
     controls = LookControls()
     qtbot.addWidget(controls)
-    assert [field.name for field in LOOK_FIELDS] == [f.name for f in fields(Look)]
-    assert set(controls.controls) == {f.name for f in fields(Look)}
+    names = [field.name for field in LOOK_FIELDS]
+    assert set(names) <= {f.name for f in fields(Look)} and list(controls.controls) == names
+    assert controls.look() == Look(**{name: controls.controls[name].value() for name in names})
 
 
 def test_strength_reads_as_a_part_of_the_maximum(qtbot):
@@ -34,11 +35,17 @@ def test_automatic_values_and_whole_looks(qtbot):
     controls = LookControls()
     qtbot.addWidget(controls)
     controls.set_iterations(8)
-    controls.set_look(Look())  # automatic: all iterations, no noise reduction yet
-    assert controls.look() == Look(strength=8.0, denoise=0.0)
+    noise = controls.controls["denoise"]
+    controls.set_look(Look())  # automatic: all iterations, automatic noise reduction
+    assert controls.look() == Look(strength=8.0, denoise=None)
+    assert noise.auto.isChecked() and noise.spin.value() == AUTO_DENOISE
     with qtbot.waitSignal(controls.committed) as committed:
-        controls.controls["denoise"].spin.setValue(0.5)
-    assert committed.args == [Look(strength=8.0, denoise=0.5)]
+        noise.spin.setValue(0.5)  # a value of one's own: no longer automatic
+    assert committed.args == [Look(strength=8.0, denoise=0.5)] and not noise.auto.isChecked()
+    with qtbot.waitSignal(controls.committed) as committed:
+        noise.auto.click()
+    assert committed.args == [Look(strength=8.0, denoise=None)]
+    assert controls.controls["strength"].auto is None  # strength is always a number
 
 
 def test_enter_in_a_spin_box_says_editing_is_done(qtbot):
