@@ -195,6 +195,7 @@ class TrainingDialog(QDialog):
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.legend = QLabel(legend_html())
         self.legend.setWordWrap(True)
+        self.legend.setStyleSheet("background: #262628; color: #ddd; padding: 4px;")
         empty = QLabel(EMPTY_PLOT)
         empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         empty.setStyleSheet("background: #262628; color: #aaa;")
