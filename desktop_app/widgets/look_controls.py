@@ -2,7 +2,11 @@
 
 `LOOK_FIELDS` maps each field of the look to how it is edited; the toolbar builds one
 `StrengthControl` per entry and the batch queue one spin box per entry, so a new field of
-`Look` is one new entry here. `None` in a look means "automatic": a field that offers it
+`Look` is one new entry here; the exposure, for instance:
+    LookField("exposure", "&Brightness:", "...", minimum=0.05, maximum=0.95,
+              automatic_value=exposure.TARGET, automatic="Automatic: fitted to the photo")
+(and, for models that take no exposure, `LookControls.set_field_enabled` when the engine
+is ready). `None` in a look means "automatic": a field that offers it
 (`automatic`, the tip of its Auto button) shows `automatic_value` meanwhile; one that does
 not shows `automatic_value` as its value (None: the control's maximum, i.e. all the
 model's iterations). A field the network needs (exposure) is estimated again when it
@@ -28,6 +32,7 @@ class LookField:
     name: str  # the Look field
     label: str
     tip: str
+    minimum: float = 0.0
     maximum: float | None = None  # None: the model's curve iterations
     automatic_value: float | None = None  # shown for None in a look; None: the maximum
     of_maximum: bool = False  # show "4.15 of 8"
@@ -56,19 +61,21 @@ def shown_value(field: LookField, look: Look, maximum: float) -> float:
 
 
 class LookSpinBox(QDoubleSpinBox):
-    """A spin box for one field (the batch queue's form); "auto" below 0 where offered."""
+    """A spin box for one field (the batch queue's form); "auto", one step below the
+    minimum, where the field offers it."""
 
     def __init__(self, field: LookField) -> None:
         super().__init__()
         self.field = field
         self.setDecimals(2)
         self.setSingleStep(0.05)
-        self.setRange(-0.05 if field.automatic else 0.0, field.maximum or 8.0)
+        below = 0.05 if field.automatic else 0.0  # the "auto" step
+        self.setRange(field.minimum - below, field.maximum or 8.0)
         self.setSpecialValueText("auto" if field.automatic else field.off_text)
         self.setToolTip(field.tip)
 
     def look_value(self) -> float | None:
-        return None if self.value() < 0 else self.value()
+        return None if self.value() < self.field.minimum else self.value()
 
     def show_look(self, look: Look) -> None:
         automatic = self.field.automatic and getattr(look, self.field.name) is None
@@ -94,8 +101,9 @@ class LookControls(QWidget):
                 line.setFrameShape(QFrame.Shape.VLine)
                 line.setFrameShadow(QFrame.Shadow.Sunken)
                 layout.addWidget(line)
-            control = StrengthControl(field.label, field.tip, of_maximum=field.of_maximum,
-                                      off_text=field.off_text, automatic=field.automatic)
+            control = StrengthControl(field.label, field.tip, minimum=field.minimum,
+                                      of_maximum=field.of_maximum, off_text=field.off_text,
+                                      automatic=field.automatic)
             if field.maximum is not None:
                 control.set_maximum(field.maximum)
             control.previewed.connect(lambda _: self.previewed.emit(self.look()))

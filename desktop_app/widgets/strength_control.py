@@ -26,8 +26,8 @@ class StrengthControl(QWidget):
     committed = Signal(float)
     editing_done = Signal()
 
-    def __init__(self, label: str, tip: str, *, of_maximum: bool = False, off_text: str = "",
-                 automatic: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, label: str, tip: str, *, minimum: float = 0.0, of_maximum: bool = False,
+                 off_text: str = "", automatic: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.of_maximum = of_maximum
         self.label = QLabel(label)
@@ -56,6 +56,8 @@ class StrengthControl(QWidget):
             self.auto.setToolTip(automatic)
             self.auto.toggled.connect(lambda _: self.committed.emit(self.spin.value()))
             layout.addWidget(self.auto)
+        self.slider.setMinimum(round(minimum * TICKS_PER_UNIT))
+        self.spin.setMinimum(minimum)
         self.set_maximum(8)
         self.slider.valueChanged.connect(self._slider_moved)
         self.slider.sliderReleased.connect(lambda: self.committed.emit(self.value()))
