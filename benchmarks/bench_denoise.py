@@ -1,131 +1,125 @@
-"""Noise reduction: speed at 12 MP, and what it does to noisy and to clean dark photos.
+"""Noise reduction: compute time and memory of the default path at 12 MP, and preview speed.
 
-1. Timing: fast-mode enhance and denoise on a 4000x3000 photo (best and median of N).
-2. Synthetic: scikit-image's CC0 photos darkened (linear light) with Poisson + Gaussian noise;
-   PSNR/SSIM of enhance(noisy) [+ denoise] against enhance(clean dark), and for the clean
-   input, of enhance(clean) + denoise against enhance(clean) (does it smear clean detail?).
-3. DICM (real low-light photos, no ground truth; research-only data, measurements only):
-   the output's noise (Immerkaer's estimate, the one denoise uses on its input) before and
-   after, and the mean change in areas the curves did not lift.
-Timings share the CPU with whatever else runs: repeat on a quiet machine.
+Side by side in one run, on a synthetic 12 MP night shot (a held-out SICE reference scaled
+to 4000x3000 and given camera noise by `zerodce_core.noise`):
+1. in-process compute, best and median of N: curves alone (estimate + render); curves +
+   learned noise reduction (the default); curves + the old bilateral filter at 1.0;
+2. peak RSS of a whole `zerodce enhance` process, default settings vs `--denoise 0`;
+3. the app's interactivity: render of a 2 MP preview (slider moving) and the denoised
+   preview that follows it.
 
-Usage: python benchmarks/bench_denoise.py [--model PATH] [--dicm DIR] [--repeats N]
+    python benchmarks/bench_denoise.py --sice ../shared/datasets/SICE_part1_512 [--repeats 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+import cv2
 import numpy as np
-from bench_video import PEER_MODEL, SHARED, noisy
-from PIL import Image
-from skimage import data
-from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+from bilateral_baseline import bilateral_denoise
+from quality import references
 
-from zerodce_core.denoise import denoise, gain_weight, noise_sigma
 from zerodce_core.engine import Engine
-from zerodce_core.imageio import read_image
-
-PHOTOS = {"astronaut": data.astronaut, "chelsea": data.chelsea, "coffee": data.coffee,
-          "rocket": data.rocket, "motorcycle": lambda: data.stereo_motorcycle()[0]}
-STRENGTHS = (0.0, 0.5, 1.0)
-NOISE = {"moderate": (2.0, 2.0), "heavy": (0.5, 3.0)}  # (photons per level, read noise)
+from zerodce_core.noise import CameraNoise, synthesize_low_light
+from zerodce_core.runtime import configure_runtime
 
 
-def darken(photo: np.ndarray, level: float = 40.0) -> np.ndarray:
-    return (photo.astype(np.float32) / 255) ** 2.2 * level
+def night_shot(sice: Path, size: tuple[int, int] = (4000, 3000)) -> np.ndarray:
+    _, reference = references(sice)[0]
+    big = cv2.resize(reference, size, interpolation=cv2.INTER_CUBIC)
+    noisy, _ = synthesize_low_light(big, CameraNoise(1 / 20, 1500.0, 1.5e-3, 90),
+                                    np.random.default_rng(0))
+    return noisy
 
 
-def timing(engine: Engine, repeats: int) -> None:
-    photo = Image.fromarray(data.astronaut()).resize((4000, 3000), Image.Resampling.BICUBIC)
-    image = noisy(darken(np.asarray(photo)), np.random.default_rng(0))
-    enhanced = engine.enhance(image)  # warm-up
-    denoise(enhanced, image, 0.5)
-    enhance_s, denoise_s = [], []
+def timed(run: Callable[[], object], repeats: int) -> tuple[float, float]:
+    run()  # warm-up: kernels compiled, weights loaded
+    times = []
     for _ in range(repeats):
         started = time.perf_counter()
-        enhanced = engine.enhance(image)
-        middle = time.perf_counter()
-        denoise(enhanced, image, 0.5)
-        enhance_s.append(middle - started)
-        denoise_s.append(time.perf_counter() - middle)
-    total = [a + b for a, b in zip(enhance_s, denoise_s)]
-    print("\n| 4000x3000, fast mode | best s | median s |\n|---|---|---|")
-    for name, values in (("enhance", enhance_s), ("denoise 0.5", denoise_s),
-                         ("enhance + denoise", total)):
-        print(f"| {name} | {min(values):.3f} | {statistics.median(values):.3f} |")
+        run()
+        times.append(time.perf_counter() - started)
+    return min(times), statistics.median(times)
 
 
-def scores(result: np.ndarray, reference: np.ndarray) -> tuple[float, float]:
-    return (peak_signal_noise_ratio(reference, result, data_range=255),
-            structural_similarity(reference, result, channel_axis=2, data_range=255))
+def compute(engine: Engine, image: np.ndarray, repeats: int) -> None:
+    def curves() -> np.ndarray:
+        return engine.render(engine.estimate(image))
+
+    def learned() -> np.ndarray:
+        maps = engine.estimate(image)
+        return engine.reduce_noise(engine.render(maps), maps, maps.iterations, 1.0)
+
+    def bilateral() -> np.ndarray:
+        return bilateral_denoise(curves(), image, 1.0)
+
+    print("| 4000x3000 synthetic night shot, fast mode | best s | median s |\n|---|---|---|")
+    for name, run in (("curves only (estimate + render)", curves),
+                      ("curves + learned noise reduction (default)", learned),
+                      ("curves + old bilateral 1.0", bilateral)):
+        best, median = timed(run, repeats)
+        print(f"| {name} | {best:.3f} | {median:.3f} |")
 
 
-def synthetic(engine: Engine) -> None:
-    rng = np.random.default_rng(0)
-    rows: dict[str, list[tuple[float, float]]] = {}
-    for photo in PHOTOS.values():
-        clean = darken(photo())
-        reference = engine.enhance(clean.round().astype(np.uint8))
-        for strength in STRENGTHS[1:]:  # strength 0 is the identity
-            rows.setdefault(f"clean input | {strength}", []).append(
-                scores(denoise(reference, clean.round().astype(np.uint8), strength), reference))
-        for noise, (photons, read) in NOISE.items():
-            image = noisy(clean, rng, photons, read)
-            enhanced = engine.enhance(image)
-            for strength in STRENGTHS:
-                rows.setdefault(f"{noise} noise | {strength}", []).append(
-                    scores(denoise(enhanced, image, strength), reference))
-    print(f"\nSynthetic ({', '.join(PHOTOS)}; mean over photos), reference = enhance(clean dark)")
-    print("\n| input | denoise | PSNR dB | SSIM |\n|---|---|---|---|")
-    for name, values in rows.items():
-        psnr, ssim = np.mean(values, axis=0)
-        print(f"| {name} | {psnr:.2f} | {ssim:.4f} |")
+def preview(engine: Engine, image: np.ndarray, repeats: int) -> None:
+    maps = engine.estimate(image).preview(1600)
+    strength = [3.0]
+
+    def slider() -> np.ndarray:
+        strength[0] = 11.0 - strength[0]  # alternate 3 and 8: a new strength each time
+        return engine.render(maps, strength[0])
+
+    def denoised() -> np.ndarray:
+        return engine.reduce_noise(slider(), maps, strength[0], 1.0)
+
+    print("\n| 2 MP preview (1600x1200) | best ms | median ms | target |\n|---|---|---|---|")
+    for name, run, target in (("render at a new strength", slider, "<= 50"),
+                              ("render + noise reduction", denoised, "<= 300")):
+        best, median = timed(run, repeats)
+        print(f"| {name} | {best * 1000:.0f} | {median * 1000:.0f} | {target} |")
 
 
-def dicm(engine: Engine, folder: Path) -> None:
-    files = sorted(folder.glob("*.jpg"))
-    if not files:
-        print(f"\n(no DICM photos in {folder}; skipped)")
-        return
-    sigma = {s: [] for s in STRENGTHS}
-    unlifted = {s: [] for s in STRENGTHS[1:]}
-    seconds = []
-    for path in files:
-        image = read_image(path).pixels
-        enhanced = engine.enhance(image)
-        calm = gain_weight(image, enhanced, 1.0) < 0.05
-        for strength in STRENGTHS:
+def peak_rss(image: np.ndarray) -> None:
+    print("\n| whole `zerodce enhance` process, 12 MP | wall s | peak RSS MB |\n|---|---|---|")
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "night.png"
+        cv2.imwrite(str(source), image[..., ::-1])
+        for label, extra in (("default (learned noise reduction)", []),
+                             ("--denoise 0", ["--denoise", "0"])):
+            code = ("import resource, sys; from zerodce_core.cli import main; "
+                    "code = main(sys.argv[1:]); "
+                    "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
             started = time.perf_counter()
-            out = denoise(enhanced, image, strength)
-            if strength == 0.5:
-                seconds.append(time.perf_counter() - started)
-            sigma[strength].append(noise_sigma(out))
-            if strength and calm.any():
-                unlifted[strength].append(np.abs(out.astype(float) - enhanced)[calm].mean())
-    print(f"\nDICM ({len(files)} photos, 480x640 to 960x720; denoise 0.5 takes "
-          f"{statistics.median(seconds) * 1000:.0f} ms median)")
-    print("\n| denoise | output noise sigma (levels) | mean change where gain < 1.1 |")
-    print("|---|---|---|")
-    for strength in STRENGTHS:
-        change = f"{np.mean(unlifted[strength]):.2f}" if strength else "0"
-        print(f"| {strength} | {np.mean(sigma[strength]):.2f} | {change} |")
+            done = subprocess.run([sys.executable, "-c", code, "enhance", str(source), "-o",
+                                   str(Path(folder) / label[:7]), "--overwrite", *extra],
+                                  capture_output=True, text=True, check=True)
+            seconds = time.perf_counter() - started
+            rss = int(done.stdout.split()[-1]) / 1024
+            print(f"| {label} | {seconds:.2f} | {rss:.0f} |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default=str(PEER_MODEL) if PEER_MODEL.is_file() else None)
-    parser.add_argument("--dicm", type=Path, default=SHARED / "datasets" / "DICM")
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--sice", type=Path, required=True)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--curves", type=Path, help="curve model (default: bundled)")
+    parser.add_argument("--denoiser", type=Path, help="noise model (default: bundled)")
     args = parser.parse_args()
-    engine = Engine(args.model, device="cpu")
-    print(f"model: {args.model or 'bundled'}")
-    timing(engine, args.repeats)
-    synthetic(engine)
-    dicm(engine, args.dicm)
+    configure_runtime(None)
+    engine = Engine(args.curves, denoiser=args.denoiser)
+    image = night_shot(args.sice)
+    print(f"device {engine.device}, network dtype {engine.dtype}\n")
+    compute(engine, image, args.repeats)
+    preview(engine, image, args.repeats)
+    peak_rss(image)
 
 
 if __name__ == "__main__":

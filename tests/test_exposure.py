@@ -12,6 +12,7 @@ from zerodce_core.exposure import (
     TARGET,
     WELL_EXPOSED,
     auto_exposure,
+    auto_strength,
     check_exposure,
     mean_level,
 )
@@ -40,23 +41,37 @@ def test_unusable_levels_are_refused(value: float):
 
 @pytest.fixture()
 def conditioned_engine() -> Engine:
-    torch.manual_seed(0)
+    """A hand-made conditioned net whose lift grows with the level it is asked for."""
     net = build_model("zerodce-exposure")
     with torch.no_grad():
-        net.exposure_shift.normal_(0, 2.0)
+        for p in net.parameters():
+            p.zero_()
+        net.exposure_shift[5] = 0.05  # last hidden layer switches on above E = 0.6 ...
+        net.e_conv7.weight[:, 32:] = -0.2  # ... and drives every curve towards brightening
+        net.e_conv7.bias.fill_(-0.2)
     return Engine(net, precision="fp32")
 
 
-def test_engine_estimates_for_the_asked_level_or_the_automatic_one(conditioned_engine):
+def test_engine_brings_the_output_to_the_asked_or_the_automatic_level(conditioned_engine):
     photo = np.random.default_rng(0).integers(0, 40, (64, 48, 3), dtype=np.uint8)
     auto = conditioned_engine.estimate(photo)
-    assert auto.exposure == TARGET  # a dark photo
-    low = conditioned_engine.estimate(photo, exposure=0.2)
-    high = conditioned_engine.estimate(photo, exposure=0.8)
-    assert (low.exposure, high.exposure) == (0.2, 0.8)
-    assert not np.array_equal(low.maps, high.maps)
+    assert auto.exposure == TARGET and auto.auto_strength == 8  # a dark photo: full strength
+    assert mean_level(conditioned_engine.render(auto)) == pytest.approx(TARGET, abs=0.02)
+    bright = conditioned_engine.estimate(photo, exposure=0.8)
+    assert bright.exposure == 0.8
+    assert mean_level(conditioned_engine.render(bright)) == pytest.approx(0.8, abs=0.02)
     with pytest.raises(ValueError, match="exposure must be"):
         conditioned_engine.estimate(photo, exposure=3.0)
+
+
+def test_a_well_exposed_photo_is_left_as_it_is(conditioned_engine):
+    rng = np.random.default_rng(1)
+    photo = rng.integers(40, 200, (64, 48, 3), dtype=np.uint8)  # mean level ~0.47
+    maps = conditioned_engine.estimate(photo)
+    assert maps.auto_strength == 0.0
+    assert np.array_equal(conditioned_engine.render(maps), photo)
+    assert auto_strength(0.30, 0.34, 8) == pytest.approx(4.0)  # half the full gap: half
+    assert auto_strength(0.05, TARGET, 8) == 8
 
 
 def test_models_for_one_level_ignore_the_exposure():

@@ -23,6 +23,11 @@ DARK = 0.15
 WELL_EXPOSED = 0.35
 #: The range a user (or the Brightness control) may ask for.
 LIMITS = (0.05, 0.95)
+#: A photo this far below its target level gets the curves at full strength; closer ones
+#: get proportionally less, and a photo at its target none: the curves cannot then damage
+#: a photo that needed nothing (Zero-DCE's curves flatten local contrast a little even when
+#: asked to keep the mean).
+FULL_STRENGTH_GAP = 0.08
 
 
 def mean_level(rgb: np.ndarray) -> float:
@@ -39,6 +44,12 @@ def auto_exposure(level: float) -> float:
         return TARGET
     share = (level - DARK) / (WELL_EXPOSED - DARK)
     return TARGET + share * (WELL_EXPOSED - TARGET)
+
+
+def auto_strength(level: float, target: float, iterations: int) -> float:
+    """The curve strength (iterations, fractional) for lifting `level` to `target`."""
+    gap = max(target - level, 0.0)
+    return iterations * min(gap / FULL_STRENGTH_GAP, 1.0)
 
 
 def check_exposure(value: float) -> float:

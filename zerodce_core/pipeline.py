@@ -103,7 +103,7 @@ def finish(engine: Engine, rendered: np.ndarray, maps: CurveMaps, look: Look) ->
     strength = AUTO_DENOISE if look.denoise is None else look.denoise
     if not strength:
         return rendered
-    curve_strength = maps.iterations if look.strength is None else look.strength
+    curve_strength = maps.default_strength if look.strength is None else look.strength
     try:
         return engine.reduce_noise(rendered, maps, curve_strength, strength)
     except NoBundledModelError:
