@@ -238,6 +238,36 @@ def contact_sheet(path: Path, pairs: list, sheet: list, labels: list[str]) -> No
     Image.fromarray(canvas).save(path)
 
 
+def dicm_sheet(path: Path, dicm: list, methods: dict[str, Method | None]) -> None:
+    """The 5 darkest real photos: input, input brightened by gamma to the default's mean,
+    and each method; beside each, a 200 px crop at 100% from the darkest busy region."""
+    darkest = sorted(dicm, key=lambda item: item[1].mean())[:5]
+    labels = [label for label, method in methods.items() if method is not None]
+    tile, crop = 320, 200
+    rows = []
+    for _, image in darkest:
+        outputs = {label: methods[label](image) for label in labels}
+        gamma = gamma_to(outputs[labels[0]].mean() / 255)(image)
+        columns = [("input", image), ("gamma, same mean", gamma), *outputs.items()]
+        h, w = image.shape[:2]
+        gray = cv2.GaussianBlur(image.mean(axis=2), (0, 0), 8)
+        inner = gray[crop // 2 : h - crop // 2, crop // 2 : w - crop // 2]
+        y, x = np.unravel_index(np.argmin(inner), inner.shape)
+        cells = []
+        for name, out in columns:
+            scale = tile / max(h, w)
+            small = cv2.resize(out, (round(w * scale), round(h * scale)),
+                               interpolation=cv2.INTER_AREA)
+            cell = np.full((tile + crop + 24, tile, 3), 255, np.uint8)
+            cell[20 : 20 + small.shape[0], : small.shape[1]] = small
+            cell[tile + 24 :, :crop] = out[y : y + crop, x : x + crop]
+            cv2.putText(cell, name[:38], (2, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1,
+                        cv2.LINE_AA)
+            cells.append(cell)
+        rows.append(np.concatenate(cells, axis=1))
+    Image.fromarray(np.concatenate(rows, axis=0)).save(path)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sice", type=Path, required=True, help="SICE_part1_512 folder")
@@ -247,6 +277,8 @@ def main() -> None:
     parser.add_argument("--bilateral", type=float, nargs="*", default=[0.5, 1.0],
                         help="old bilateral noise reduction strengths to score")
     parser.add_argument("--sheet", type=Path, help="write a contact sheet PNG here")
+    parser.add_argument("--dicm-sheet", type=Path,
+                        help="write the darkest DICM photos, whole and at 100%%, here")
     parser.add_argument("--curves", type=Path, help="curve model of the default rows "
                         "(default: the bundled one)")
     parser.add_argument("--denoiser", type=Path, help="noise model of the default rows "
@@ -275,6 +307,9 @@ def main() -> None:
     print("## Well-exposed inputs\n\n" + well_exposed_section(methods, refs) + "\n")
     if dicm:
         print("## Real photos (DICM)\n\n" + real_section(methods, dicm) + "\n")
+    if args.dicm_sheet and dicm:
+        dicm_sheet(args.dicm_sheet, dicm, methods)
+        print(f"DICM sheet: {args.dicm_sheet}")
     if args.sheet:
         contact_sheet(args.sheet, pairs, sheet, list(methods))
         print(f"contact sheet: {args.sheet}")

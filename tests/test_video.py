@@ -188,3 +188,22 @@ def _audio_only(path: Path) -> Path:
         out.mux(sound.encode(wave))
         out.mux(sound.encode(None))
     return path
+
+
+def test_exposure_calibration_runs_on_every_eighth_frame(monkeypatch):
+    from zerodce_core.model import build_model
+
+    engine = Engine(build_model("zerodce-exposure"), precision="fp32")
+    calls = []
+    real = engine._network_level
+
+    def counted(*args):
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(engine, "_network_level", counted)
+    enhancer = FrameEnhancer(engine, CurveSmoother(1.0))
+    frame = np.full((48, 64, 3), 20, np.uint8)
+    levels = [enhancer.curves(frame).network_level for _ in range(10)]
+    assert len(calls) == 2  # frames 0 and 8
+    assert len(set(levels)) == 1  # the same scene: the reused level is the calibrated one

@@ -63,6 +63,7 @@ class CurveMaps:
     exposure: float | None = None  # target level the maps were estimated for (None: the net's own)
     noise: NoiseProfile | None = None  # the source's measured noise, once asked for
     auto_strength: float | None = None  # the strength fitted with the exposure (None: all)
+    network_level: float | None = None  # the level the conditioned net was asked for
 
     @property
     def default_strength(self) -> float:
@@ -182,13 +183,15 @@ class Engine:
 
     def estimate(self, image: np.ndarray, *, mode: Mode | None = None,
                  progress: Progress | None = None, fast_size: int | None = None,
-                 exposure: float | None = None) -> CurveMaps:
+                 exposure: float | None = None,
+                 network_level: float | None = None) -> CurveMaps:
         """Run the network; `progress(done, total)` is called per tile and may raise Cancelled.
 
         `fast_size` overrides the engine's for this call (video estimates on smaller copies).
         `exposure` is the mean level the output should have (exposure-conditioned models);
         None picks it from the photo (`exposure.auto_exposure`). Models trained for one level
-        ignore it.
+        ignore it. `network_level` skips the calibration and asks the net for that level
+        (video reuses the previous frame's between recalibrations).
         """
         started = time.perf_counter()
         rgb, alpha, gray = split_channels(image)
@@ -205,7 +208,8 @@ class Engine:
             strength = self.iterations
             if exposure is None:
                 strength = auto_strength(own, level, self.iterations)
-            net_level = self._network_level(small, level, strength or self.iterations)
+            net_level = network_level or self._network_level(small, level,
+                                                             strength or self.iterations)
         if mode == "fast" and small is not rgb:
             maps = self._estimate_tiled(small, progress, net_level)
             maps = maps.astype(np.float32) / INT16_SCALE
@@ -214,7 +218,7 @@ class Engine:
         return CurveMaps(rgb=rgb, maps=maps, iterations=self.iterations,
                          shared=self.net.shared_maps, alpha=alpha, gray=gray, mode=mode,
                          seconds=time.perf_counter() - started, exposure=level,
-                         auto_strength=strength)
+                         auto_strength=strength, network_level=net_level)
 
     def render(self, curve_maps: CurveMaps, strength: float | None = None, *,
                bit_depth: int | None = None) -> np.ndarray:

@@ -49,6 +49,9 @@ _WEBM_ENCODERS = frozenset({"libvpx-vp9", "libvpx", "libsvtav1"})
 THUMBNAIL = (64, 36)  # scene-cut detection works on frames this small: noise averages out
 CUT_THRESHOLD = 0.3  # mean thumbnail change, relative to brightness, that counts as a cut
 CURVE_SIZE = 256  # long side of the copy video curves are estimated on
+#: Exposure-conditioned models: the level asked of the network is calibrated on every Nth
+#: frame (7 small network runs) and reused in between; the smoother hides the steps.
+RECALIBRATE_EVERY = 8
 MIN_CURVE_SIZE = 16
 MAX_CRF = 63  # the widest CRF scale FFmpeg's encoders have (x264/x265 stop at 51)
 MIN_FPS, MAX_FPS = 0.01, 1000.0
@@ -193,11 +196,15 @@ class FrameEnhancer:
         self.smoother = smoother
         self.look = look
         self.curve_size = min(curve_size, engine.fast_size)
+        self._level: float | None = None
+        self._frames = 0
 
     def curves(self, rgb: np.ndarray) -> CurveMaps:
         """This frame's curves, averaged with those of the frames before it."""
+        reuse = self._level if self._frames % RECALIBRATE_EVERY else None
         curves = self.engine.estimate(rgb, mode="fast", fast_size=self.curve_size,
-                                      exposure=self.look.exposure)
+                                      exposure=self.look.exposure, network_level=reuse)
+        self._level, self._frames = curves.network_level, self._frames + 1
         maps = curves.maps.astype(np.float32) * np.float32(curves.map_scale)
         return dataclasses.replace(curves, maps=self.smoother(maps, rgb))
 
