@@ -1,12 +1,15 @@
+import json
 import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from safetensors import safe_open
+from safetensors.torch import load_file, save_file
 
 from tests.conftest import PEER_WEIGHTS, brightening_model
-from zerodce_core.checkpoint import load_checkpoint, save_checkpoint
+from zerodce_core.checkpoint import MAX_MODEL_CARD, load_checkpoint, save_checkpoint
 from zerodce_core.errors import CheckpointError
 from zerodce_core.model import DCENet
 
@@ -169,3 +172,129 @@ def test_path_in_error_is_a_path(tmp_path: Path):
     with pytest.raises(CheckpointError) as info:
         load_checkpoint(tmp_path / "nope.safetensors")
     assert info.value.path == tmp_path / "nope.safetensors"
+
+
+# --- hostile files (issue 12, items 9 and 11): each is built here from a sound checkpoint ---
+
+
+def _tampered(tmp_path: Path, name: str = "tampered.safetensors", *, tensors=None,
+              **header: str) -> Path:
+    """A checkpoint of ours with some header entries or tensors replaced."""
+    sound = save_checkpoint(tmp_path / "sound.safetensors", brightening_model(),
+                            model_card="card", training_config={"epochs": 3},
+                            metadata={"step": 10})
+    with safe_open(str(sound), framework="pt") as fh:
+        stored = {**fh.metadata(), **header}
+    path = tmp_path / name
+    save_file(tensors if tensors is not None else load_file(str(sound)), str(path),
+              metadata=stored)
+    return path
+
+
+def _weights(**changes: torch.Tensor) -> dict[str, torch.Tensor]:
+    return {**brightening_model().state_dict(), **changes}
+
+
+@pytest.mark.parametrize("change, problem", [
+    (lambda w: w.index_fill(0, torch.tensor([0]), float("nan")), "288 NaN or infinite values"),
+    (lambda w: torch.where(w > 0, torch.inf, w), "NaN or infinite values"),
+])
+def test_weights_with_nan_or_infinity_are_refused(tmp_path, change, problem):
+    state = _weights()
+    state["e_conv3.weight"] = change(state["e_conv3.weight"])
+    torch.save(state, tmp_path / "official.pth")
+    for path in (_tampered(tmp_path, tensors=state), tmp_path / "official.pth"):
+        with pytest.raises(CheckpointError) as caught:
+            load_checkpoint(path)
+        message = str(caught.value)
+        assert message.startswith(f"{path}: damaged weights: 'e_conv3.weight' holds")
+        assert problem in message
+
+
+@pytest.mark.parametrize("dtype", [torch.int32, torch.int64, torch.uint8, torch.bool,
+                                   torch.float8_e4m3fn, torch.float8_e5m2])
+def test_weights_that_are_not_floats_are_refused(tmp_path, dtype):
+    state = {k: v.to(dtype) for k, v in _weights().items()}
+    path = _tampered(tmp_path, tensors=state)
+    with pytest.raises(CheckpointError) as caught:
+        load_checkpoint(path)
+    name = str(dtype).removeprefix("torch.")
+    assert f"{path}: 'e_conv1.bias' holds {name} values, but weights must be float32" in str(
+        caught.value)
+    torch.save(state, tmp_path / "peer.pth")
+    with pytest.raises(CheckpointError, match=f"peer.pth: .* holds {name} values"):
+        load_checkpoint(tmp_path / "peer.pth")
+
+
+def test_half_and_double_precision_weights_still_load(tmp_path):
+    for dtype in (torch.float16, torch.bfloat16, torch.float64):
+        state = {k: v.to(dtype) for k, v in _weights().items()}
+        assert load_checkpoint(_tampered(tmp_path, tensors=state)).model.e_conv1.weight.isfinite(
+            ).all()
+
+
+def test_damaged_training_state_is_refused(tmp_path):
+    tensors = {**_weights(), "extra.optim.0.exp_avg": torch.tensor([1.0, float("nan")])}
+    with pytest.raises(CheckpointError, match="damaged saved training state: 'optim.0.exp_avg'"):
+        load_checkpoint(_tampered(tmp_path, tensors=tensors))
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize("header, problem", [
+    ({"training_config": DEEP}, "malformed training settings: nested too deeply"),
+    ({"metadata": '{"a": ' + DEEP + "}"}, "malformed metadata: nested too deeply"),
+    ({"metadata": '{"a": ' + "[" * 20 + "]" * 20 + "}"},
+     "malformed metadata: nested more than 8 levels deep"),
+    ({"training_config": "[1, 2]"}, "malformed training settings: a JSON list where a mapping"),
+    ({"metadata": '"text"'}, "malformed metadata: a JSON string where a mapping"),
+    ({"training_config": "{not json"}, "malformed training settings (not JSON"),
+    ({"metadata": '{"parameters": "79k"}'},
+     "malformed metadata: the parameter count is '79k', not a whole number"),
+    ({"metadata": '{"parameters": 1e400}'}, "the parameter count is inf, not a whole number"),
+    ({"metadata": '{"parameters": 79416.5}'}, "the parameter count is 79416.5"),
+    ({"metadata": '{"resume": [1]}'}, "the resume state is [1], not a mapping"),
+    ({"metadata": '{"resume": {"step": "3", "steps_per_epoch": 5, "best_loss": 1, '
+                  '"epoch_loss_sum": 0}}'}, "resume step is '3', not a whole number"),
+    ({"metadata": '{"resume": {"step": 3, "steps_per_epoch": 0, "best_loss": 1, '
+                  '"epoch_loss_sum": 0}}'}, "resume steps_per_epoch is 0"),
+    ({"metadata": '{"resume": {"step": 3, "steps_per_epoch": 5, "best_loss": NaN, '
+                  '"epoch_loss_sum": 0}}'}, "resume best_loss is nan, not a number"),
+    ({"iterations": "8.0"}, "malformed metadata: iterations is '8.0', not a whole number"),
+    ({"iterations": "1000000"}, "1000000 curve iterations: a model has 1 to 32"),
+    ({"arch": "\x1b[2J" + "x" * 5000}, "unknown architecture '\\x1b[2Jxxx"),
+])
+def test_malformed_metadata_is_refused_with_the_reason(tmp_path, header, problem):
+    path = _tampered(tmp_path, **header)
+    with pytest.raises(CheckpointError) as caught:
+        load_checkpoint(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: ") and problem in message
+    assert len(message) < 300 + len(str(path)) and "\x1b" not in message
+
+
+def test_an_oversized_header_is_refused_before_it_is_parsed(tmp_path, monkeypatch):
+    path = _tampered(tmp_path, model_card="x" * 2_000_000)
+    monkeypatch.setattr(json, "loads", lambda *a, **k: pytest.fail("parsed anyway"))
+    with pytest.raises(CheckpointError, match=r"header is 2\.0 MB, more than the 1\.0 MB"):
+        load_checkpoint(path)
+
+
+def test_a_huge_last_layer_is_refused_before_a_network_is_built(tmp_path):
+    state = _weights(**{"e_conv7.weight": torch.zeros(3 * 10_000, 1, 1, 1)})
+    torch.save(state, tmp_path / "wide.pth")
+    with pytest.raises(CheckpointError, match="10000 curve iterations: a model has 1 to 32"):
+        load_checkpoint(tmp_path / "wide.pth")
+    torch.save(_weights(**{"e_conv7.weight": torch.tensor(1.0)}), tmp_path / "scalar.pth")
+    with pytest.raises(CheckpointError, match=r"e_conv7.weight has shape \(\), not that of a"):
+        load_checkpoint(tmp_path / "scalar.pth")
+
+
+def test_model_card_is_plain_text_of_bounded_length(tmp_path):
+    card = ("# Card\r\n\x1b]0;owned\x07\x1b[2J\x1b[31mred\x1b[0m, tab\there\n"
+            "\u202eevil\x08\x00" + "y" * 50_000)
+    info = load_checkpoint(_tampered(tmp_path, model_card=card)).info
+    assert info.model_card.startswith("# Card\nred, tab\there\nevil" + "y" * 100)
+    assert len(info.model_card) < MAX_MODEL_CARD + 100
+    assert info.model_card.endswith("[... cut: 50,025 characters, the first 20,000 shown]")

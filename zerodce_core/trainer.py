@@ -47,6 +47,7 @@ from .losses import DEFAULT_EXPOSURE_LEVEL, LossWeights
 from .model import DEFAULT_ITERATIONS, NETWORKS, NoiseNet
 from .noise_task import NoiseTask
 from .output import ensure_folder
+from .train_limits import check_settings, memory_shortfall
 from .training_events import (
     CancelledEvent,
     CheckpointEvent,
@@ -57,6 +58,7 @@ from .training_events import (
     StepEvent,
     TrainEvent,
 )
+from .validate import OptionError
 
 __all__ = [
     "CancelledEvent", "CheckpointEvent", "DoneEvent", "EpochEvent", "PreviewEvent",
@@ -120,28 +122,16 @@ class TrainConfig:
     compile: bool = False
 
     def __post_init__(self) -> None:
+        try:  # types and ranges first, each message naming what is allowed
+            check_settings(self)
+        except OptionError as exc:
+            raise TrainingError(str(exc)) from None
         if self.arch not in NETWORKS:
             raise TrainingError(f"unknown architecture {self.arch!r} "
                                 f"(known: {', '.join(sorted(NETWORKS))})")
         if self.precision not in PRECISIONS:
             raise TrainingError(f"precision must be one of {', '.join(PRECISIONS)}, "
                                 f"got {self.precision!r}")
-        if self.image_size < 16:
-            raise TrainingError(f"image size must be at least 16 px, got {self.image_size}")
-        if min(self.epochs, self.batch_size, self.iterations) < 1:
-            raise TrainingError("epochs, batch size and iterations must be at least 1")
-        if not 0 <= self.val_fraction < 1:
-            raise TrainingError(f"validation fraction must be in [0, 1), got {self.val_fraction}")
-        if self.exposure_range is not None:
-            low, high = self.exposure_range
-            if not 0 < low <= high < 1:
-                raise TrainingError(f"exposure range must lie within (0, 1), got {low}-{high}")
-            self.exposure_range = (float(low), float(high))
-        if not 0 <= self.exposure_patch_share <= 1:
-            raise TrainingError("exposure patch share must be in [0, 1], "
-                                f"got {self.exposure_patch_share}")
-        if isinstance(self.loss_weights, dict):
-            self.loss_weights = LossWeights(**self.loss_weights)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: paths as strings, loss weights as a nested dict."""
@@ -267,6 +257,9 @@ class Trainer:
         records = find_images(cfg.data_dir)
         if cfg.exclude:
             records = exclude_listed(records, Path(cfg.exclude))
+        shortfall = memory_shortfall(cfg, len(records), self.device)  # before decoding any
+        if shortfall:
+            raise TrainingError(shortfall)
         train_records, val_records = split_by_scene(records, cfg.val_fraction, cfg.seed)
         workers = cfg.threads or torch.get_num_threads()
         self.train_images = self.task.load(train_records, workers)

@@ -13,6 +13,7 @@ import math
 from numbers import Integral, Real
 
 from .errors import ZeroDCEError
+from .text import shown
 
 
 class OptionError(ZeroDCEError, ValueError):
@@ -30,7 +31,7 @@ def in_range(name: str, value: object, low: float, high: float = math.inf, *,
     number = isinstance(value, Integral) if integer else isinstance(value, Real)
     if isinstance(value, bool) or not number or not math.isfinite(value) or not (
             low <= value <= high):
-        raise OptionError(f"{name} must be {kind} {span}, not {value!r}")
+        raise OptionError(f"{name} must be {kind} {span}, not {shown(value)}")
     return value
 
 
@@ -43,7 +44,7 @@ def optional_in_range(name: str, value: object, low: float, high: float = math.i
 def one_of(name: str, value: object, choices: tuple[object, ...]) -> object:
     if value not in choices:
         raise OptionError(f"{name} must be one of {', '.join(map(repr, choices))}, "
-                          f"not {value!r}")
+                          f"not {shown(value)}")
     return value
 
 

@@ -89,6 +89,10 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         values = dict(load_checkpoint(args.resume).info.training_config)
         if not values:
             raise TrainingError(f"{args.resume}: no training settings stored; not resumable")
+        try:  # the stored settings on their own, so that a damaged file is the one named
+            TrainConfig.from_dict(values)
+        except TrainingError as exc:
+            raise TrainingError(f"{args.resume}: unusable training settings: {exc}") from None
         values["resume_checkpoint"] = args.resume
     values.update({name: getattr(args, option) for option, name in OPTION_FIELDS.items()
                    if getattr(args, option) is not None})
