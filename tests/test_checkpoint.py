@@ -177,7 +177,7 @@ def test_path_in_error_is_a_path(tmp_path: Path):
 # --- hostile files (issue 12, items 9 and 11): each is built here from a sound checkpoint ---
 
 
-def _tampered(tmp_path: Path, name: str = "tampered.safetensors", *, tensors=None,
+def tampered(tmp_path: Path, name: str = "tampered.safetensors", *, tensors=None,
               **header: str) -> Path:
     """A checkpoint of ours with some header entries or tensors replaced."""
     sound = save_checkpoint(tmp_path / "sound.safetensors", brightening_model(),
@@ -203,7 +203,7 @@ def test_weights_with_nan_or_infinity_are_refused(tmp_path, change, problem):
     state = _weights()
     state["e_conv3.weight"] = change(state["e_conv3.weight"])
     torch.save(state, tmp_path / "official.pth")
-    for path in (_tampered(tmp_path, tensors=state), tmp_path / "official.pth"):
+    for path in (tampered(tmp_path, tensors=state), tmp_path / "official.pth"):
         with pytest.raises(CheckpointError) as caught:
             load_checkpoint(path)
         message = str(caught.value)
@@ -215,7 +215,7 @@ def test_weights_with_nan_or_infinity_are_refused(tmp_path, change, problem):
                                    torch.float8_e4m3fn, torch.float8_e5m2])
 def test_weights_that_are_not_floats_are_refused(tmp_path, dtype):
     state = {k: v.to(dtype) for k, v in _weights().items()}
-    path = _tampered(tmp_path, tensors=state)
+    path = tampered(tmp_path, tensors=state)
     with pytest.raises(CheckpointError) as caught:
         load_checkpoint(path)
     name = str(dtype).removeprefix("torch.")
@@ -229,14 +229,14 @@ def test_weights_that_are_not_floats_are_refused(tmp_path, dtype):
 def test_half_and_double_precision_weights_still_load(tmp_path):
     for dtype in (torch.float16, torch.bfloat16, torch.float64):
         state = {k: v.to(dtype) for k, v in _weights().items()}
-        assert load_checkpoint(_tampered(tmp_path, tensors=state)).model.e_conv1.weight.isfinite(
+        assert load_checkpoint(tampered(tmp_path, tensors=state)).model.e_conv1.weight.isfinite(
             ).all()
 
 
 def test_damaged_training_state_is_refused(tmp_path):
     tensors = {**_weights(), "extra.optim.0.exp_avg": torch.tensor([1.0, float("nan")])}
     with pytest.raises(CheckpointError, match="damaged saved training state: 'optim.0.exp_avg'"):
-        load_checkpoint(_tampered(tmp_path, tensors=tensors))
+        load_checkpoint(tampered(tmp_path, tensors=tensors))
 
 
 DEEP = "[" * 100_000 + "]" * 100_000
@@ -266,7 +266,7 @@ DEEP = "[" * 100_000 + "]" * 100_000
     ({"arch": "\x1b[2J" + "x" * 5000}, "unknown architecture '\\x1b[2Jxxx"),
 ])
 def test_malformed_metadata_is_refused_with_the_reason(tmp_path, header, problem):
-    path = _tampered(tmp_path, **header)
+    path = tampered(tmp_path, **header)
     with pytest.raises(CheckpointError) as caught:
         load_checkpoint(path)
     message = str(caught.value)
@@ -275,7 +275,7 @@ def test_malformed_metadata_is_refused_with_the_reason(tmp_path, header, problem
 
 
 def test_an_oversized_header_is_refused_before_it_is_parsed(tmp_path, monkeypatch):
-    path = _tampered(tmp_path, model_card="x" * 2_000_000)
+    path = tampered(tmp_path, model_card="x" * 2_000_000)
     monkeypatch.setattr(json, "loads", lambda *a, **k: pytest.fail("parsed anyway"))
     with pytest.raises(CheckpointError, match=r"header is 2\.0 MB, more than the 1\.0 MB"):
         load_checkpoint(path)
@@ -294,7 +294,7 @@ def test_a_huge_last_layer_is_refused_before_a_network_is_built(tmp_path):
 def test_model_card_is_plain_text_of_bounded_length(tmp_path):
     card = ("# Card\r\n\x1b]0;owned\x07\x1b[2J\x1b[31mred\x1b[0m, tab\there\n"
             "\u202eevil\x08\x00" + "y" * 50_000)
-    info = load_checkpoint(_tampered(tmp_path, model_card=card)).info
+    info = load_checkpoint(tampered(tmp_path, model_card=card)).info
     assert info.model_card.startswith("# Card\nred, tab\there\nevil" + "y" * 100)
     assert len(info.model_card) < MAX_MODEL_CARD + 100
     assert info.model_card.endswith("[... cut: 50,025 characters, the first 20,000 shown]")

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import tifffile
 from PIL import Image
 
 import zerodce_core.batch
 import zerodce_core.imageio
 from tests.test_video import make_clip
 from zerodce_core.cli import main
-from zerodce_core.output import STALE_AFTER
+from zerodce_core.output import STALE_AFTER, is_temp_file
 from zerodce_core.video import open_video
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -317,3 +318,127 @@ def test_train_into_a_file_and_an_unreadable_model_are_messages(photos, model_fi
     monkeypatch.setattr(Path, "open", refuse)
     assert main(["info", str(model_file)]) == 2
     assert f"{model_file}: permission denied" in capsys.readouterr().err
+
+
+def test_animations_and_truncated_videos_finish_with_warnings_in_the_report(
+        model_file, tmp_path, capsys):
+    from tests.test_video import make_faststart_clip
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    frames = [Image.fromarray(np.full((16, 24, 3), 20 * i + 10, np.uint8)) for i in range(4)]
+    frames[0].save(folder / "anim.png", save_all=True, append_images=frames[1:])
+    whole = make_faststart_clip(tmp_path / "clip.mkv", 24, {}).read_bytes()
+    (folder / "clip.mkv").write_bytes(whole[: len(whole) // 2])
+    report = tmp_path / "report.json"
+    code = main(["enhance", str(folder), "-o", str(tmp_path / "out"), "--model", str(model_file),
+                 "--denoise", "0", "--report", str(report)])
+    assert code == 0
+    err = capsys.readouterr().err
+    png_warning = "animated PNG with 4 frames: only the first frame is enhanced"
+    assert f"warning: {folder / 'anim.png'}: {png_warning}" in err
+    assert f"warning: {folder / 'clip.mkv'}: only " in err
+    items = {Path(i["source"]).name: i for i in json.loads(report.read_text())["items"]}
+    assert items["anim.png"]["status"] == "done" and items["anim.png"]["warnings"] == [png_warning]
+    assert items["clip.mkv"]["status"] == "done"
+    assert items["clip.mkv"]["warnings"][0].endswith(
+        "of its 24 frames could be decoded: the file looks truncated or damaged")
+
+
+def test_a_deeply_nested_checkpoint_is_a_message_everywhere(photos, tmp_path, capsys):
+    from tests.test_checkpoint import DEEP, tampered
+
+    for key in ("training_config", "metadata"):
+        path = tampered(tmp_path, f"{key}.safetensors", **{key: DEEP})
+        for argv in (["info", str(path)], ["enhance", str(photos), "--model", str(path)],
+                     ["train", "--resume", str(path)]):
+            assert main(argv) == 2, argv
+            err = capsys.readouterr().err
+            assert err.startswith(f"zerodce: error: {path}: malformed ") and "nested too" in err
+            assert "Traceback" not in err
+
+
+def test_info_prints_a_hostile_model_card_as_plain_text(tmp_path, capsys):
+    from tests.test_checkpoint import tampered
+
+    card = "\x1b]0;owned\x07\x1b[1A\x1b[2Kfile:         bundled\r\n" + "z" * 100_000
+    assert main(["info", str(tampered(tmp_path, model_card=card))]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\r" not in out and "\x07" not in out
+    assert len(out) < 25_000 and "[... cut: 100,022 characters, the first 20,000 shown]" in out
+
+
+# --- the README's promises that no other test states end to end ---
+
+
+def test_kill_9_debris_is_never_an_input_and_the_next_run_cleans_it(model_file, tmp_path):
+    """README: temp files a `kill -9` leaves are never taken as inputs and are cleaned up
+    by the next run. Here a real kill -9 hits a run writing a video in place."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    make_clip(folder / "clip.mp4", frames=16)
+    child = subprocess.Popen([sys.executable, "-c", SLOW_FRAMES, "enhance", str(folder),
+                              "--model", str(model_file)], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(3):  # the container and its first frames are on disk by now
+            assert child.stdout.readline().strip() == "frame"
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=60)
+    finally:
+        child.kill()
+    debris = [p for p in folder.iterdir() if p.name != "clip.mp4"]
+    assert len(debris) == 1 and is_temp_file(debris[0]) and debris[0].stat().st_size > 0
+    old = time.time() - STALE_AFTER - 60  # as if the next run came later
+    os.utime(debris[0], (old, old))
+    assert main(["enhance", str(folder), "--model", str(model_file), "--denoise", "0"]) == 0
+    assert sorted(p.name for p in folder.iterdir()) == ["clip.mp4", "clip_enhanced.mp4"]
+    assert open_video(folder / "clip_enhanced.mp4").frames == 16
+
+
+def _tagged_photo(path: Path, icc: bytes) -> Path:
+    """A 32x24 (w x h) JPEG stored sideways: EXIF orientation 6, a camera make, a profile."""
+    exif = Image.Exif()
+    exif[0x0112], exif[0x010F] = 6, "TestCam"
+    pixels = np.full((24, 32, 3), 30, np.uint8)
+    pixels[:, :4] = 90  # a bright left edge: upright, it is the top edge
+    Image.fromarray(pixels).save(path, exif=exif.tobytes(), icc_profile=icc)
+    return path
+
+
+def test_exif_and_colour_profile_are_carried_over_or_stripped(model_file, tmp_path):
+    """README: EXIF (orientation reset to normal) and ICC profiles are carried over;
+    `--strip-metadata` drops them."""
+    from PIL import ImageCms
+
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    (tmp_path / "in").mkdir()
+    source = _tagged_photo(tmp_path / "in" / "photo.jpg", icc)
+    for strip, out in ((False, tmp_path / "kept"), (True, tmp_path / "stripped")):
+        argv = ["enhance", str(source), "-o", str(out), "--model", str(model_file),
+                "--strength", "0", "--denoise", "0"]  # the original's pixels: easy to check
+        assert main(argv + ["--strip-metadata"] * strip) == 0
+        with Image.open(out / "photo_enhanced.jpg") as result:
+            assert result.size == (24, 32)  # turned upright
+            assert np.asarray(result)[:4].mean() > np.asarray(result)[8:].mean() + 20
+            exif = result.getexif()
+            if strip:
+                assert not exif and "icc_profile" not in result.info
+            else:
+                assert result.info["icc_profile"] == icc
+                assert exif[0x010F] == "TestCam" and exif[0x0112] == 1
+
+
+def test_every_promised_format_is_read(model_file, tmp_path):
+    """README: JPEG, PNG, TIFF (8/16-bit), BMP, WebP are read (HEIC and RAW: test_imageio)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    pixels = np.full((24, 32, 3), 30, np.uint8)
+    for name in ("a.jpg", "b.jpeg", "c.png", "d.tif", "e.bmp", "f.webp"):
+        Image.fromarray(pixels).save(folder / name)
+    tifffile.imwrite(folder / "g.tiff", pixels.astype(np.uint16) * 257, photometric="rgb")
+    assert main(["enhance", str(folder), "-o", str(tmp_path / "out"), "--model",
+                 str(model_file)]) == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "a_enhanced.jpg", "b_enhanced.jpg", "c_enhanced.png", "d_enhanced.tif", "e_enhanced.png",
+        "f_enhanced.webp", "g_enhanced.tif"]

@@ -598,3 +598,43 @@ def test_bad_write_arguments(tmp_path, pixels, kwargs, reason):
 
 def test_unsupported_suffix_is_refused(tmp_path):
     assert "can't write '.gif' files" in write_error(tmp_path / "out.gif", gradient()).reason
+
+
+# --- multi-frame files (issue 12, item 7): only the first frame is read, and that is said ---
+
+
+def _frames(count: int) -> list[Image.Image]:
+    return [Image.fromarray(np.full((16, 24, 3), 40 * i + 10, np.uint8)) for i in range(count)]
+
+
+@pytest.mark.parametrize("name, warning", [
+    ("anim.gif", "animated GIF with 3 frames: only the first frame is enhanced"),
+    ("anim.webp", "animated WebP with 3 frames: only the first frame is enhanced"),
+    ("anim.png", "animated PNG with 3 frames: only the first frame is enhanced"),
+    ("pages.tif", "multi-page TIFF with 3 pages: only the first page is enhanced"),
+])
+def test_multi_frame_images_warn_that_only_the_first_frame_is_taken(tmp_path, name, warning):
+    first, *rest = _frames(3)
+    first.save(tmp_path / name, save_all=True, append_images=rest, lossless=True)
+    decoded = read_image(tmp_path / name)
+    assert decoded.warnings == (warning,)
+    assert decoded.pixels.shape == (16, 24, 3) and abs(int(decoded.pixels.mean()) - 10) <= 2
+
+
+def test_sixteen_bit_multi_page_tiff_warns_too(tmp_path):
+    pages = np.stack([np.full((8, 8, 3), 1000 * (i + 1), np.uint16) for i in range(2)])
+    tifffile.imwrite(tmp_path / "wide.tif", pages, photometric="rgb")
+    decoded = read_image(tmp_path / "wide.tif")
+    assert decoded.pixels.dtype == np.uint16 and decoded.pixels.max() == 1000
+    assert decoded.warnings == ("multi-page TIFF with 2 pages: only the first page is enhanced",)
+
+
+def test_single_images_and_tiff_thumbnails_give_no_warning(tmp_path):
+    with tifffile.TiffWriter(tmp_path / "thumb.tif") as tif:
+        tif.write(np.full((16, 16, 3), 100, np.uint8), photometric="rgb")
+        tif.write(np.full((4, 4, 3), 100, np.uint8), photometric="rgb", subfiletype=1)
+    first = _frames(1)[0]
+    for name in ("still.gif", "still.png", "still.webp", "still.jpg"):
+        first.save(tmp_path / name)
+    for path in sorted(tmp_path.iterdir()):
+        assert read_image(path).warnings == (), path.name

@@ -11,7 +11,8 @@ def test_escape_sequences_and_controls_are_removed_newlines_and_tabs_kept():
 
 
 def test_ordinary_text_is_unchanged():
-    card = "# Model card\n\n| a | b |\n|---|---|\n\tcode: x = x + a*(x*x - x)\nÜmlaut, 日本語, emoji 👩‍💻"
+    card = ("# Model card\n\n| a | b |\n|---|---|\n\tcode: x = x + a*(x*x - x)\n"
+            "Ümlaut, 日本語, emoji 👩‍💻")
     assert plain_text(card, 1000) == card
 
 

@@ -94,21 +94,25 @@ def test_resume_refuses_a_checkpoint_with_broken_settings_naming_it(tmp_path, ca
     assert err.startswith(f"zerodce: error: {path}: unusable training settings: {message}")
 
 
-def test_a_run_too_big_for_the_machine_is_refused_with_the_figure(tmp_path, monkeypatch):
-    data = write_flat_folder(tmp_path / "data", 10)
-
-    def no_decoding(*args, **kwargs):
+@pytest.fixture
+def no_decoding(monkeypatch):
+    """Decoding an image at 100000 px would take 30 GB: the check must come first."""
+    def decode(*args, **kwargs):
         pytest.fail("images were decoded before the memory check")
 
-    monkeypatch.setattr(zerodce_core.data, "decode", no_decoding)
+    monkeypatch.setattr(zerodce_core.data, "decode", decode)
     monkeypatch.setattr(train_limits, "machine_memory", lambda: 16 * 2**30)
+
+
+def test_a_run_too_big_for_the_machine_is_refused_with_the_figure(tmp_path, no_decoding):
+    data = write_flat_folder(tmp_path / "data", 10)
     config = make(data_dir=data, out_dir=tmp_path / "run", image_size=100_000, device="cpu")
     with pytest.raises(TrainingError) as caught:
         list(Trainer(config).run())
     assert str(caught.value) == (
-        "this run needs at least 145.8 TB of memory, more than the 16.0 GB this machine "
+        "this run needs at least 109.4 TB of memory, more than the 16.0 GB this machine "
         "has (caching 10 images at 100000x100000 px takes 279.4 GB and a training step on 8 "
-        "images of 100000x100000 px takes 145.5 TB). Use a smaller image size or batch size.")
+        "images of 100000x100000 px takes 109.1 TB). Use a smaller image size or batch size.")
 
 
 def test_the_estimate_lets_ordinary_runs_through(monkeypatch):
@@ -124,9 +128,8 @@ def test_machine_memory_is_read():
     assert train_limits.machine_memory() > 2**30
 
 
-def test_the_command_line_says_it_too(tmp_path, capsys, monkeypatch):
+def test_the_command_line_says_it_too(tmp_path, capsys, no_decoding):
     data = write_flat_folder(tmp_path / "data", 4)
-    monkeypatch.setattr(train_limits, "machine_memory", lambda: 16 * 2**30)
     assert main(["train", "--data", str(data), "--out", str(tmp_path / "run"), "--size",
                  "100000", "--device", "cpu"]) == 2
     assert "zerodce: error: this run needs at least" in capsys.readouterr().err

@@ -207,3 +207,62 @@ def test_exposure_calibration_runs_on_every_eighth_frame(monkeypatch):
     levels = [enhancer.curves(frame).network_level for _ in range(10)]
     assert len(calls) == 2  # frames 0 and 8
     assert len(set(levels)) == 1  # the same scene: the reused level is the calibrated one
+
+
+# --- truncated and damaged videos (issue 12, item 7): finished, with a warning ---
+
+
+def _cut(source: Path, share: float) -> Path:
+    data = source.read_bytes()
+    cut = source.with_name("cut_" + source.name)
+    cut.write_bytes(data[: int(len(data) * share)])
+    return cut
+
+
+@pytest.mark.parametrize("name, options, half_packet", [
+    ("clip.mkv", {}, ()),  # Matroska: the demuxer stops at the cut
+    ("clip.mp4", {"movflags": "+faststart"}, ("1 damaged packet skipped",)),  # cut mid-packet
+])
+def test_a_truncated_video_keeps_what_decodes_and_warns(engine, tmp_path, name, options,
+                                                        half_packet):
+    source = make_faststart_clip(tmp_path / name, 24, options)
+    cut = _cut(source, 0.5)
+    steps = list(enhance_video(engine, cut, tmp_path / f"out{source.suffix}", look=FLAT))
+    last = steps[-1]
+    assert 6 <= last.frame < 20 and last.total == last.frame
+    assert last.warnings == (f"only {last.frame} of its 24 frames could be decoded: the file "
+                             "looks truncated or damaged", *half_packet)
+    assert all(not step.warnings for step in steps[:-1])
+    assert open_video(tmp_path / f"out{source.suffix}").frames == last.frame
+
+
+def test_an_intact_video_gives_no_warning(engine, tmp_path):
+    source = make_faststart_clip(tmp_path / "whole.mkv", 12, {})
+    steps = list(enhance_video(engine, source, tmp_path / "out.mkv", look=FLAT))
+    assert [s.frame for s in steps] == list(range(1, 13)) and not steps[-1].warnings
+
+
+def test_a_video_with_no_decodable_frame_fails_and_writes_nothing(engine, tmp_path):
+    source = make_faststart_clip(tmp_path / "head.mkv", 24, {})
+    cut = _cut(source, 0.02)
+    with pytest.raises(VideoError, match="cut_head.mkv"):
+        list(enhance_video(engine, cut, tmp_path / "out.mkv", look=FLAT))
+    assert not (tmp_path / "out.mkv").exists()
+
+
+FLAT = Look(denoise=0.0)
+
+
+def make_faststart_clip(path: Path, frames: int, options: dict[str, str]) -> Path:
+    """A video-only clip of random frames (so every frame has a sizeable packet)."""
+    rng = np.random.default_rng(1)
+    with av.open(str(path), "w", options=options) as out:
+        video = out.add_stream("libx264", rate=12)
+        video.width, video.height, video.pix_fmt = 32, 24, "yuv420p"
+        for i in range(frames):
+            frame = av.VideoFrame.from_ndarray(rng.integers(0, 80, (24, 32, 3), np.uint8),
+                                               format="rgb24")
+            frame.pts, frame.time_base = i, Fraction(1, 12)
+            out.mux(video.encode(frame))
+        out.mux(video.encode(None))
+    return path

@@ -9,7 +9,9 @@ through `video.enhance_video`, which runs every frame through the same stages.
 over it, and a caller stops or pauses it simply by not asking for the next event. The items
 themselves are never changed: each event carries a new snapshot. One bad file never stops
 the batch: whatever goes wrong with it, planning its output included, it is marked failed
-with its reason and the rest goes on.
+with its reason and the rest goes on. A file done with something the user should know (only
+the first frame of an animation enhanced, a truncated video) carries warnings, which the
+report records.
 
 All outputs (photos, videos, sheets) go through one `OutputGuard` that protects every input
 of the batch, so no output can replace an original, whatever links lie in between.
@@ -91,6 +93,8 @@ class BatchItem:
     frame: int = 0  # videos: frames written so far, of `frames` expected
     frames: int = 0
     eta: float | None = None  # videos: seconds left for this file
+    #: Done, but the user should know: only an animation's first frame, a truncated video.
+    warnings: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -189,7 +193,8 @@ def write_report(path: str | Path, items: list[BatchItem], options: BatchOptions
         "summary": summarize(items),
         "options": dataclasses.asdict(options),
         "items": [{"source": str(i.source), "target": str(i.target), "status": i.status.value,
-                   "reason": i.reason, "seconds": round(i.seconds, 3)} for i in items],
+                   "reason": i.reason, "warnings": list(i.warnings),
+                   "seconds": round(i.seconds, 3)} for i in items],
     }
     with (guard or batch_guard(items, options)).writing(path) as tmp:
         tmp.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
@@ -207,7 +212,9 @@ def _run_item(engine: Engine, index: int, item: BatchItem, options: BatchOptions
             return
         running = dataclasses.replace(item, status=Status.RUNNING)
         yield ItemEvent(index, running)
-        with contextlib.closing(_enhance(engine, item, options, guard, progress)) as steps:
+        warnings: list[str] = []
+        with contextlib.closing(_enhance(engine, item, options, guard, progress,
+                                         warnings)) as steps:
             for step in steps:
                 yield ItemEvent(index, dataclasses.replace(
                     running, frame=step.frame, frames=step.total, eta=step.eta))
@@ -217,19 +224,23 @@ def _run_item(engine: Engine, index: int, item: BatchItem, options: BatchOptions
         log.debug("%s failed", item.source, exc_info=True)
         outcome = dataclasses.replace(item, status=Status.FAILED, reason=_reason(exc, item))
     else:
-        outcome = dataclasses.replace(item, status=Status.DONE)
+        outcome = dataclasses.replace(item, status=Status.DONE, warnings=tuple(warnings))
     yield ItemEvent(index, dataclasses.replace(outcome, seconds=time.perf_counter() - started))
 
 
 def _enhance(engine: Engine, item: BatchItem, options: BatchOptions, guard: OutputGuard,
-             progress: Progress | None) -> Iterator[VideoProgress]:
-    """Any supported file: videos yield progress per frame, photos finish without yielding."""
+             progress: Progress | None, warnings: list[str]) -> Iterator[VideoProgress]:
+    """Any supported file: videos yield progress per frame, photos finish without yielding;
+    what the user should be warned about is added to `warnings`."""
     if is_video_file(item.source):
-        yield from enhance_video(engine, item.source, item.target, options.video,
-                                 look=options.look, guard=guard)
+        for step in enhance_video(engine, item.source, item.target, options.video,
+                                  look=options.look, guard=guard):
+            warnings += step.warnings
+            yield step
         return
     developed = enhance_photo(engine, item.source, item.target, options.look, options.encode,
                               mode=options.mode, progress=progress, guard=guard)
+    warnings += developed.source.warnings
     if options.compare_gamma:
         sheet = comparison_sheet(developed.source.pixels, developed.pixels,
                                  title=item.source.name)

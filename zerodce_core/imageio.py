@@ -85,6 +85,9 @@ class DecodedImage:
     format: str
     icc_profile: bytes | None
     exif: bytes | None
+    #: What the user should know about this read, e.g. that only an animation's first frame
+    #: was taken; the batch records them in its report.
+    warnings: tuple[str, ...] = ()
 
     @property
     def bit_depth(self) -> int:
@@ -235,7 +238,14 @@ def _read_wide_tiff(path: Path, max_pixels: int) -> DecodedImage | None:
     with path.open("rb") as fp:
         exif = Image.Exif()
         exif.load_from_fp(fp)
-        return _decoded(path, "TIFF", pixels, exif, exif.get(_ICC_TAG))
+        warnings = _first_only("TIFF", _tiff_pages(path))
+        return _decoded(path, "TIFF", pixels, exif, exif.get(_ICC_TAG), warnings)
+
+
+def _tiff_pages(path: Path) -> int:
+    """Pages of a TIFF, not counting reduced-resolution copies (thumbnails, pyramids)."""
+    with tifffile.TiffFile(path) as tif:
+        return sum(not page.is_reduced for page in tif.pages)
 
 
 def _read_with_pillow(path: Path, max_pixels: int) -> DecodedImage:
@@ -249,7 +259,25 @@ def _read_with_pillow(path: Path, max_pixels: int) -> DecodedImage:
         else:
             pixels = _pillow_pixels(im)
             exif = im.getexif()
-        return _decoded(path, im.format, pixels, exif, im.info.get("icc_profile"))
+        # Counted after decoding (Pillow seeks to count); Pillow's TIFF count takes thumbnails.
+        frames = _tiff_pages(path) if im.format == "TIFF" else getattr(im, "n_frames", 1)
+        return _decoded(path, im.format, pixels, exif, im.info.get("icc_profile"),
+                        _first_only(im.format, frames))
+
+
+#: Files whose other frames are a sequence a user sees (not MPO's stereo or depth companion
+#: of a JPEG): format -> (what the file is, what one of its frames is called).
+_SEQUENCES = {"GIF": ("animated GIF", "frame"), "WEBP": ("animated WebP", "frame"),
+              "PNG": ("animated PNG", "frame"), "TIFF": ("multi-page TIFF", "page"),
+              "HEIF": ("HEIF file", "image")}
+
+
+def _first_only(fmt: str, frames: int) -> tuple[str, ...]:
+    """The warning that only the first of `frames` is enhanced, if there is more than one."""
+    kind, unit = _SEQUENCES.get(fmt, ("", ""))
+    if not kind or frames < 2:
+        return ()
+    return (f"{kind} with {frames} {unit}s: only the first {unit} is enhanced",)
 
 
 def _png_bit_depth(path: Path) -> int:
@@ -270,9 +298,8 @@ def _pillow_pixels(im: Image.Image) -> np.ndarray:
     return np.array(im if mode == im.mode else im.convert(mode))
 
 
-def _decoded(
-    path: Path, fmt: str, pixels: np.ndarray, exif: Image.Exif, icc: bytes | None
-) -> DecodedImage:
+def _decoded(path: Path, fmt: str, pixels: np.ndarray, exif: Image.Exif, icc: bytes | None,
+             warnings: tuple[str, ...] = ()) -> DecodedImage:
     """Turn the photo upright and record that in the EXIF we hand on.
 
     Pillow's TIFF decoder turns the image upright itself and drops the tag, so `exif` must be
@@ -291,6 +318,7 @@ def _decoded(
         format=fmt,
         icc_profile=icc or None,
         exif=exif.tobytes() if exif else None,
+        warnings=warnings,
     )
 
 

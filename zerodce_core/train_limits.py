@@ -55,12 +55,12 @@ WORDS = ("arch", "device", "precision")
 MAX_THREADS = 4096
 
 #: Memory one training step takes per pixel of every image in the batch (activations kept
-#: for the backward pass, curves, losses, gradients). Measured with one Adam step on CPU at
-#: 256-768 px (benchmarks/train_memory.py): the curve networks 2.2 kB (bf16) to 3.6 kB
-#: (fp32), the noise network 0.4 to 0.7 kB. The lowest figures are used, so a refused run
-#: could never have fitted.
-STEP_BYTES_PER_PIXEL = 2_000
-NOISE_STEP_BYTES_PER_PIXEL = 400
+#: for the backward pass, curves, losses, gradients), measured with Adam steps on CPU at
+#: 256-768 px (benchmarks/train_memory.py): the curve networks 1.9 kB (bf16) to 4.5 kB
+#: (fp32), the noise network 0.38 to 0.8 kB. Figures below the lowest are used, so a run
+#: refused could never have fitted.
+STEP_BYTES_PER_PIXEL = 1_500
+NOISE_STEP_BYTES_PER_PIXEL = 300
 CACHE_BYTES_PER_PIXEL = 3  # decoded RGB, uint8
 
 

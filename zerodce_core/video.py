@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import time
 from collections.abc import Iterator
 from fractions import Fraction
@@ -94,11 +95,13 @@ class VideoOptions:
 
 @dataclasses.dataclass(frozen=True)
 class VideoProgress:
-    """Yielded after every frame written, for progress bars and cancel points."""
+    """Yielded after every frame written, for progress bars and cancel points; and once
+    more at the end, with `warnings`, if the input turned out damaged or truncated."""
 
     frame: int  # frames written so far
     total: int  # expected frames (an estimate for containers that don't store it)
     elapsed: float
+    warnings: tuple[str, ...] = ()
 
     @property
     def eta(self) -> float | None:
@@ -251,6 +254,7 @@ def _enhance(engine: Engine, source: Path, target: Path, options: VideoOptions, 
             enhancer = FrameEnhancer(engine, CurveSmoother.for_rate(float(rate), options.smoothing),
                                      look, options.curve_size)
             retime = _FrameRate(video_in, fps) if fps else None
+            damage = _Damage(_expected_frames(video_in))
             done = 0
             for packet in inp.demux(video_in, *audio_in):
                 if packet.stream.type == "audio":
@@ -258,7 +262,7 @@ def _enhance(engine: Engine, source: Path, target: Path, options: VideoOptions, 
                         packet.stream = audio_out[packet.stream.index]
                         out.mux(packet)
                     continue
-                for frame in _decode(packet, retime):
+                for frame in _decode(packet, retime, damage):
                     enhanced = enhancer(frame.to_ndarray(format="rgb24"))
                     result = av.VideoFrame.from_ndarray(enhanced, format="rgb24")
                     result.pts, result.time_base = frame.pts, frame.time_base
@@ -266,6 +270,55 @@ def _enhance(engine: Engine, source: Path, target: Path, options: VideoOptions, 
                     done += 1
                     yield VideoProgress(done, max(total, done), time.perf_counter() - started)
             out.mux(video_out.encode(None))
+        warnings = damage.warnings()
+        if warnings:
+            yield VideoProgress(done, done, time.perf_counter() - started, warnings)
+
+
+class _Damage:
+    """What a damaged or truncated input cost. The demuxer simply ends where a truncated
+    file does, and a packet cut in half (or garbled) is skipped, not fatal: the output
+    keeps every frame that could be decoded, and the warnings say how many there should
+    have been."""
+
+    def __init__(self, expected: int | None) -> None:
+        self.expected = expected
+        self.decoded = 0
+        self.skipped = 0  # packets the decoder refused
+
+    def decode(self, packet: av.Packet) -> list[av.VideoFrame]:
+        try:
+            frames = packet.decode()
+        except av.error.InvalidDataError:
+            self.skipped += 1
+            return []
+        self.decoded += len(frames)
+        return frames
+
+    def warnings(self) -> tuple[str, ...]:
+        found = []
+        if self.expected and self.decoded < self.expected - max(2, self.expected // 50):
+            found.append(f"only {self.decoded} of its {self.expected} frames could be "
+                         "decoded: the file looks truncated or damaged")
+        if self.skipped:
+            found.append(f"{self.skipped} damaged packet{'s' * (self.skipped > 1)} skipped")
+        return tuple(found)
+
+
+def _expected_frames(stream: av.video.stream.VideoStream) -> int | None:
+    """The frame count the container states, or its video duration (not the container's,
+    which may be the audio's) times the frame rate; None if it states neither."""
+    if stream.frames:
+        return stream.frames
+    rate = stream.average_rate or stream.guessed_rate
+    if stream.duration is not None and stream.time_base and rate:
+        return round(float(stream.duration * stream.time_base * rate))
+    text = stream.metadata.get("DURATION", "")  # Matroska and WebM keep it as a tag
+    match = re.fullmatch(r"(\d+):(\d\d):(\d\d(?:\.\d+)?)", text)
+    if not match or not rate:
+        return None
+    hours, minutes, seconds = match.groups()
+    return round((int(hours) * 3600 + int(minutes) * 60 + float(seconds)) * float(rate))
 
 
 class _FrameRate:
@@ -288,8 +341,9 @@ class _FrameRate:
                 return frames
 
 
-def _decode(packet: av.Packet, retime: _FrameRate | None) -> Iterator[av.VideoFrame]:
-    frames = packet.decode()
+def _decode(packet: av.Packet, retime: _FrameRate | None,
+            damage: _Damage) -> Iterator[av.VideoFrame]:
+    frames = damage.decode(packet)
     if retime is None:
         yield from frames
         return

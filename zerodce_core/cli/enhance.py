@@ -125,6 +125,8 @@ def run(args: argparse.Namespace) -> int:
             bar.update(1)
             if item.status is Status.FAILED:
                 bar.write(f"failed: {item.source}: {item.reason}", file=sys.stderr)
+            for warning in item.warnings:
+                bar.write(f"warning: {item.source}: {warning}", file=sys.stderr)
     finally:
         bar.close()
         if args.report:
