@@ -281,6 +281,12 @@ def test_an_oversized_header_is_refused_before_it_is_parsed(tmp_path, monkeypatc
         load_checkpoint(path)
 
 
+def test_a_file_too_large_to_load_is_never_written(tmp_path):
+    with pytest.raises(CheckpointError, match=r"metadata would take 2\.0 MB, more than the 1\.0"):
+        save_checkpoint(tmp_path / "m.safetensors", DCENet(), model_card="x" * 2_000_000)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_huge_last_layer_is_refused_before_a_network_is_built(tmp_path):
     state = _weights(**{"e_conv7.weight": torch.zeros(3 * 10_000, 1, 1, 1)})
     torch.save(state, tmp_path / "wide.pth")

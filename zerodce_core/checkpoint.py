@@ -46,6 +46,7 @@ MAX_ITERATIONS = 32
 #: A safetensors header (the tensor index plus our metadata) is a few kB; a larger one is
 #: refused before it is parsed, whatever safetensors itself would accept (100 MB).
 MAX_HEADER_BYTES = 1 << 20
+INDEX_ROOM = 64 << 10  # of it, for the tensor index (a resumable checkpoint's: about 5 kB)
 #: Our metadata nests two levels (loss weights in the training config, resume state); a
 #: file nesting deeper is refused rather than parsed and walked recursively later.
 MAX_METADATA_DEPTH = 8
@@ -131,6 +132,11 @@ def save_checkpoint(
             {"parameters": sum(p.numel() for p in model.parameters()), **(metadata or {})}
         ),
     }
+    size = len(json.dumps(header))  # never write a file load_checkpoint would refuse
+    if size > MAX_HEADER_BYTES - INDEX_ROOM:
+        raise CheckpointError(path, f"its metadata would take {size / 1e6:,.1f} MB, more than "
+                                    f"the {(MAX_HEADER_BYTES - INDEX_ROOM) / 1e6:.1f} MB a "
+                                    "model file may hold (a shorter model card?)")
     with (guard or OutputGuard()).writing(path) as tmp:
         save_file(state, str(tmp), metadata=header)
     return path
