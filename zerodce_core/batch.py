@@ -163,15 +163,17 @@ def batch_guard(items: Iterable[BatchItem], options: BatchOptions) -> OutputGuar
 
 
 def run_batch(engine: Engine, items: list[BatchItem], options: BatchOptions,
-              progress: Progress | None = None) -> Iterator[ItemEvent]:
+              progress: Progress | None = None, *,
+              guard: OutputGuard | None = None) -> Iterator[ItemEvent]:
     """Process queued items, yielding an event when each starts, after each video frame, and
     at its end; items not queued are passed through once.
 
     Closing the generator mid-video stops between frames and leaves no partial output.
     `progress(done, total)` reaches the network tile by tile; if it raises Cancelled the
-    batch stops inside that file, with no output written.
+    batch stops inside that file, with no output written. `guard` (default: `batch_guard`
+    of `items`) is for a batch run in parts, e.g. by Ray workers, that protects every input.
     """
-    guard = batch_guard(items, options)
+    guard = guard or batch_guard(items, options)
     for index, item in enumerate(items):
         if item.status is Status.QUEUED:
             yield from _run_item(engine, index, item, options, guard, progress)

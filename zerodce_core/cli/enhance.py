@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import get_args
 
@@ -14,6 +14,7 @@ from ..batch import (
     DEFAULT_SUFFIX,
     BatchItem,
     BatchOptions,
+    ItemEvent,
     Status,
     batch_guard,
     comparison_path,
@@ -87,6 +88,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     video.add_argument("--smoothing", type=float, default=VideoOptions.smoothing,
                        metavar="SECONDS", help="time constant of the curve smoothing that "
                        f"stops flicker; 0 = frame by frame (default {VideoOptions.smoothing})")
+    cluster = parser.add_argument_group("Ray (pip install zerodce[ray]; inputs, outputs and "
+                                        "--model on a file system every node sees)")
+    cluster.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                         help="run the batch as a Ray Data job: on a new local Ray instance "
+                         "(the whole machine), or on the cluster at ADDRESS (auto, "
+                         "ray://HOST:10001)")
+    cluster.add_argument("--ray-workers", type=int, metavar="N",
+                         help="workers, each loading the model once (default: as many as "
+                         "the cluster has room for)")
+    cluster.add_argument("--ray-cpus-per-worker", type=float, default=1.0, metavar="N",
+                         help="CPUs each worker takes (default 1)")
+    cluster.add_argument("--ray-gpus-per-worker", type=float, default=0.0, metavar="N",
+                         help="GPUs each worker takes; above 0 the workers run on GPUs "
+                         "(0.5: two share one; default 0: CPU workers)")
 
 
 def options_from_args(args: argparse.Namespace) -> BatchOptions:
@@ -112,12 +127,14 @@ def run(args: argparse.Namespace) -> int:
     guard = batch_guard(items, options)
     if args.report:
         _check_report(args.report, guard)
-    engine = Engine(args.model, device=args.device, mode=args.mode)
+    # With --ray the workers load the model; here it is only checked, before any work.
+    engine = Engine(args.model, device="cpu" if args.ray else args.device, mode=args.mode)
+    events, where = _events(args, engine, items, options)
     final = list(items)
     bar = tqdm(total=len(items), unit="img", dynamic_ncols=True, disable=None)
     failed_writes = 0
     try:
-        for event in run_batch(engine, items, options):
+        for event in events:
             final[event.index] = item = event.item
             if item.status is Status.RUNNING:
                 bar.set_postfix_str(_activity(item), refresh=item.frame > 0)
@@ -129,16 +146,30 @@ def run(args: argparse.Namespace) -> int:
                 bar.write(f"warning: {item.source}: {warning}", file=sys.stderr)
     finally:
         bar.close()
+        events.close()  # a stopped Ray job leaves Ray here
         if args.report:
             failed_writes += _try(write_report, args.report, final, options, guard)
     if options.compare_gamma:
         failed_writes += _write_contact_sheet(final, options, guard)
     counts = summarize(final)
     print(f"{counts['done']} enhanced, {counts['skipped']} skipped, {counts['failed']} failed "
-          f"(device {engine.device}, mode {options.mode})")
+          f"({where}, mode {options.mode})")
     if counts["skipped"] and not counts["done"] + counts["failed"]:
         print("Nothing to do: every output exists already (--overwrite replaces them).")
     return 1 if counts["failed"] or failed_writes else 0
+
+
+def _events(args: argparse.Namespace, engine: Engine, items: list[BatchItem],
+            options: BatchOptions) -> tuple[Generator[ItemEvent, None, None], str]:
+    """The batch's events, from this process or from Ray workers, and where they run."""
+    if args.ray is None:
+        return run_batch(engine, items, options), f"device {engine.device}"
+    from ..distributed.cluster import RayOptions, enhance_on_ray  # only now: it imports Ray
+
+    ray = RayOptions(args.ray, args.ray_workers, args.ray_cpus_per_worker,
+                     args.ray_gpus_per_worker)
+    return (enhance_on_ray(items, options, ray, model=args.model, device=args.device,
+                           threads=args.threads), f"on Ray, device {args.device}")
 
 
 def _check_report(path: Path, guard: OutputGuard) -> None:
