@@ -12,7 +12,9 @@ must come before anything imports them (later calls still set the thread counts)
   on a busy machine (tiny video frames), while spinning gains only ~8% on an idle one;
 - NUMBA_CACHE_DIR: the compiled render kernel is cached in the user cache folder, which is
   writable wherever the package is installed, so later starts skip the ~2 s compile.
-A value the user has set in the environment wins over both.
+A value the user has set in the environment wins over both. `configure_environment` makes
+these two alone, without importing anything: for worker processes a launcher starts (Ray's
+worker setup hook), which must have them before their first task imports torch.
 """
 
 from __future__ import annotations
@@ -29,9 +31,7 @@ def configure_runtime(threads: int | None = None) -> None:
     30x) and use `threads` CPU threads for the network and the render kernel (None: torch's
     default, one per core)."""
     optional_in_range("threads", threads, 1, integer=True)
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    os.environ.setdefault("NUMBA_CACHE_DIR",
-                          os.path.join(platformdirs.user_cache_dir("zerodce"), "numba"))
+    configure_environment()
     import torch  # only now: the settings above are read when these load
 
     from . import kernels
@@ -39,3 +39,10 @@ def configure_runtime(threads: int | None = None) -> None:
 
     configure_cpu(threads)
     kernels.set_threads(threads or torch.get_num_threads())
+
+
+def configure_environment() -> None:
+    """The environment defaults torch and numba read when they load (the user's values win)."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    os.environ.setdefault("NUMBA_CACHE_DIR",
+                          os.path.join(platformdirs.user_cache_dir("zerodce"), "numba"))
