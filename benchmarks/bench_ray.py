@@ -10,7 +10,10 @@ into its own folder:
 Figures: wall time of the whole batch (for Ray: from submitting the job, so actor start-up
 and model loading are in it), and the rate once working: photos per second from the moment
 the first photo was started (its finish time less its own seconds) to the last finish. All
-outputs are checked to be byte-identical.
+outputs are checked to be byte-identical. On a machine shared with other jobs the rates say
+more about the load than about Ray, so the CPU time each photo cost is printed too: all
+the CPU this process and everything it started (Ray's processes and workers included)
+used during the run (actor start-up included), per photo, from /proc (Linux).
 Timings share the CPU with whatever else runs: the load average is printed with them.
 
 Usage: python benchmarks/bench_ray.py [--photos N] [--size WxH] [--cpus N] [--model PATH]
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,6 +75,53 @@ def timed(events: Iterator[ItemEvent]) -> tuple[float, float]:
     return last - started, len(finished) / (last - first_start)
 
 
+class TreeCPU:
+    """CPU seconds used by this process and every process it started (Ray's included) while
+    the block runs, read from /proc every 0.2 s: Ray's workers exit unreaped by us, so each
+    process is followed while it lives (the last 0.2 s of one that exits are missed)."""
+
+    def __enter__(self) -> TreeCPU:
+        self.before = _tree()
+        self.last = dict(self.before)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._follow, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.last.update(_tree())
+        self.seconds = sum(cpu - self.before.get(pid, 0.0) for pid, cpu in self.last.items())
+
+    def _follow(self) -> None:
+        while not self.stop.wait(0.2):
+            self.last.update(_tree())
+
+
+def _tree() -> dict[int, float]:
+    """{pid: CPU seconds} of this process and its living descendants."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    cpu: dict[int, float] = {}
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            text = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2:].split()
+        cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = {}, [os.getpid()]
+    while todo:
+        pid = todo.pop()
+        found[pid] = cpu.get(pid, 0.0)
+        todo += children.get(pid, [])
+    return found
+
+
 def contents(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
@@ -87,7 +138,7 @@ def main() -> None:
         root = Path(tmp)
         (root / "in").mkdir()
         make_photos(root / "in", args.photos, size)
-        results: dict[str, tuple[float, float]] = {}
+        results: dict[str, tuple[float, float, float]] = {}
         outputs: dict[str, dict[str, bytes]] = {}
 
         def plan(name: str) -> tuple[list[BatchItem], BatchOptions]:
@@ -99,23 +150,27 @@ def main() -> None:
             configure_runtime(threads)
             engine = Engine(args.model, device="cpu")
             items, options = plan(name)
-            results[name] = timed(run_batch(engine, items, options))
+            with TreeCPU() as cpu:
+                wall, rate = timed(run_batch(engine, items, options))
+            results[name] = wall, rate, cpu.seconds / args.photos
             outputs[name] = contents(root / name)
         with connected(num_cpus=args.cpus):
             for workers in (1, 2):
                 name = f"Ray, {workers} worker{'s' * (workers > 1)}"
                 items, options = plan(name)
                 ray_options = RayOptions(workers=workers, cpus_per_worker=1)
-                results[name] = timed(enhance_on_ray(items, options, ray_options,
-                                                     model=args.model))
+                with TreeCPU() as cpu:
+                    wall, rate = timed(enhance_on_ray(items, options, ray_options,
+                                                      model=args.model))
+                results[name] = wall, rate, cpu.seconds / args.photos
                 outputs[name] = contents(root / name)
     same = all(found == outputs["local, 1 thread"] for found in outputs.values())
     print(f"{args.photos} photos of {size[0]}x{size[1]}, fast mode, automatic noise reduction; "
           f"load average {os.getloadavg()[0]:.1f} at the end; outputs identical: {same}")
-    print("| run | wall s | photos/s once working |")
-    print("|---|---|---|")
-    for name, (wall, rate) in results.items():
-        print(f"| {name} | {wall:.1f} | {rate:.2f} |")
+    print("| run | wall s | photos/s once working | CPU s per photo, all included |")
+    print("|---|---|---|---|")
+    for name, (wall, rate, cpu) in results.items():
+        print(f"| {name} | {wall:.1f} | {rate:.2f} | {cpu:.2f} |")
 
 
 if __name__ == "__main__":

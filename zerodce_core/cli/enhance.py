@@ -169,7 +169,8 @@ def _events(args: argparse.Namespace, engine: Engine, items: list[BatchItem],
     ray = RayOptions(args.ray, args.ray_workers, args.ray_cpus_per_worker,
                      args.ray_gpus_per_worker)
     return (enhance_on_ray(items, options, ray, model=args.model, device=args.device,
-                           threads=args.threads), f"on Ray, device {args.device}")
+                           threads=args.threads),
+            f"on Ray, {'GPU' if ray.gpus_per_worker else 'CPU'} workers")
 
 
 def _check_report(path: Path, guard: OutputGuard) -> None:

@@ -53,7 +53,11 @@ class _CountedEnhancer(BatchEnhancer):
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         (index,) = batch["index"]
-        if ray.get(self.attempts.start.remote(int(index))) <= ATTEMPTS:
+        try:
+            starts = ray.get(self.attempts.start.remote(int(index)))
+        except ray.exceptions.RayError:  # the counter is being restarted: enhance, not guess
+            starts = 1
+        if starts <= ATTEMPTS:
             return super().__call__(batch)
         return {**batch, "status": np.array([Status.FAILED.value], dtype=object),
                 "reason": np.array([LOST], dtype=object), "seconds": np.zeros(1)}
@@ -62,7 +66,8 @@ class _CountedEnhancer(BatchEnhancer):
 def _execute(rows: list[Row], workers: int | None, remote_args: dict[str, Any],
              enhancer: dict[str, Any]) -> Iterator[Row]:
     _quiet()
-    attempts = ray.remote(num_cpus=0)(Attempts).remote()
+    # Restarted if it dies (Ray's memory monitor may pick it); its counts then start over.
+    attempts = ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)(Attempts).remote()
     pool = (ActorPoolStrategy(size=workers) if workers is not None
             else ActorPoolStrategy(min_size=1, max_size=None))
     dataset = ray.data.from_items(rows, override_num_blocks=len(rows)).map_batches(
