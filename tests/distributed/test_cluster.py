@@ -12,9 +12,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from zerodce_core.batch import BatchOptions
 from zerodce_core.cli import main
+from zerodce_core.distributed import BatchEnhancer
 from zerodce_core.imageio import write_image
 from zerodce_core.output import is_temp_file
+from zerodce_core.pipeline import EncodeOptions
 
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'zerodce[ray]')")
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,18 +89,18 @@ def test_a_killed_ray_job_run_again_finishes_the_rest(local_ray, model_file, tmp
     out = tmp_path / "out"
     # A job of its own joining the running instance as a cluster, stopped once some outputs
     # are written.
-    job = subprocess.Popen([sys.executable, "-m", "zerodce_core", *command, str(out),
-                            "--ray", local_ray, "--ray-workers", "1"], cwd=ROOT, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen([sys.executable, "-m", "zerodce_core", *command, str(out),
+                              "--ray", local_ray, "--ray-workers", "1"], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 180
-        while job.poll() is None and time.monotonic() < deadline and not _written(out):
+        while child.poll() is None and time.monotonic() < deadline and not _written(out):
             time.sleep(0.05)
-        job.send_signal(signal.SIGTERM)
-        _, err = job.communicate(timeout=120)
+        child.send_signal(signal.SIGTERM)
+        _, err = child.communicate(timeout=120)
     finally:
-        job.kill()
-    assert job.returncode == 130 and "interrupted" in err
+        child.kill()
+    assert child.returncode == 130 and "interrupted" in err
     stopped = files(out)
     finished = {name: data for name, data in stopped.items() if not is_temp_file(name)}
     assert 0 < len(finished) < len(reference)
@@ -118,10 +121,6 @@ def _written(folder: Path) -> bool:
 
 
 def test_batch_enhancer_in_a_users_own_pipeline(local_ray, model_file, tmp_path):
-    from zerodce_core.batch import BatchOptions
-    from zerodce_core.pipeline import EncodeOptions
-    from zerodce_core.distributed import BatchEnhancer
-
     inputs = photos(tmp_path / "in")
     paths = sorted(str(p) for p in inputs.rglob("*") if p.is_file())
     options = BatchOptions(out_dir=tmp_path / "out", encode=EncodeOptions(format="png"))
