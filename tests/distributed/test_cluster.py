@@ -35,7 +35,8 @@ def local_ray():
 
 
 def photos(folder: Path, count: int = 3, size: tuple[int, int] = (48, 32)) -> Path:
-    """Dark photos in several formats and depths, a sub-folder, and a broken file."""
+    """Dark photos in several formats and depths, a sub-folder, an animation (only its first
+    frame is enhanced, with a warning) and a broken file."""
     rng = np.random.default_rng(0)
     width, height = size
     for i in range(count):
@@ -46,6 +47,9 @@ def photos(folder: Path, count: int = 3, size: tuple[int, int] = (48, 32)) -> Pa
             write_image(folder / name, (pixels * 257).astype(np.uint16), bit_depth=16)
         else:
             Image.fromarray(pixels.astype(np.uint8)).save(folder / name)
+    frames = [Image.fromarray(np.full((height, width, 3), 20 + 10 * i, np.uint8))
+              for i in range(3)]
+    frames[0].save(folder / "anim.webp", save_all=True, append_images=frames[1:], lossless=True)
     (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really")
     return folder
 
@@ -55,9 +59,10 @@ def files(folder: Path) -> dict[str, bytes]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def outcomes(report: Path) -> list[tuple[str, str, str]]:
+def outcomes(report: Path) -> list[tuple[str, str, str, list[str]]]:
     items = json.loads(report.read_text())["items"]
-    return sorted((Path(i["source"]).name, i["status"], i["reason"]) for i in items)
+    return sorted((Path(i["source"]).name, i["status"], i["reason"], i["warnings"])
+                  for i in items)
 
 
 def test_a_ray_run_writes_and_reports_what_a_local_run_does(local_ray, model_file, tmp_path,
@@ -70,14 +75,18 @@ def test_a_ray_run_writes_and_reports_what_a_local_run_does(local_ray, model_fil
     assert main([*common, "-o", str(tmp_path / "ray"), "--report", str(tmp_path / "ray.json"),
                  "--ray"]) == 1
     captured = capsys.readouterr()
-    assert "3 enhanced, 0 skipped, 1 failed (on Ray" in captured.out
+    assert "4 enhanced, 0 skipped, 1 failed (on Ray" in captured.out
     assert "failed: " in captured.err and "broken.jpg" in captured.err
+    assert "warning: " in captured.err and "only the first frame" in captured.err
     local = files(tmp_path / "local")
-    assert sorted(local) == ["a0_enhanced.jpg", "b1_enhanced.png", "sub/c2_enhanced.tif"]
+    assert sorted(local) == ["a0_enhanced.jpg", "anim_enhanced.webp", "b1_enhanced.png",
+                             "sub/c2_enhanced.tif"]
     assert files(tmp_path / "ray") == local  # byte for byte
     assert outcomes(tmp_path / "ray.json") == outcomes(tmp_path / "local.json")
-    assert ("broken.jpg", "failed", "file is truncated or corrupt") in outcomes(
+    assert ("broken.jpg", "failed", "file is truncated or corrupt", []) in outcomes(
         tmp_path / "ray.json")
+    assert ("anim.webp", "done", "", ["animated WebP with 3 frames: only the first frame is "
+                                     "enhanced"]) in outcomes(tmp_path / "ray.json")
 
 
 def test_a_killed_ray_job_run_again_finishes_the_rest(local_ray, model_file, tmp_path,
@@ -113,7 +122,7 @@ def test_a_killed_ray_job_run_again_finishes_the_rest(local_ray, model_file, tmp
     assert main([*command, str(out), "--ray", "--report", str(tmp_path / "r.json")]) == 1
     assert {k: v for k, v in files(out).items() if not is_temp_file(k)} == reference
     counts = json.loads((tmp_path / "r.json").read_text())["summary"]
-    assert counts["skipped"] == len(finished) and counts["done"] == 9 - len(finished)
+    assert counts["skipped"] == len(finished) and counts["done"] == 10 - len(finished)
 
 
 def _written(folder: Path) -> bool:
@@ -129,7 +138,9 @@ def test_batch_enhancer_in_a_users_own_pipeline(local_ray, model_file, tmp_path)
         batch_size=2, concurrency=1, num_cpus=1)
     rows = {Path(row["source"]).name: row for row in results.iter_rows()}
     assert {name: row["status"] for name, row in rows.items()} == {
-        "a0.jpg": "done", "b1.png": "done", "c2.tif": "done", "broken.jpg": "failed"}
+        "a0.jpg": "done", "anim.webp": "done", "b1.png": "done", "c2.tif": "done",
+        "broken.jpg": "failed"}
     assert rows["c2.tif"]["target"] == str(tmp_path / "out" / "c2_enhanced.png")
+    assert rows["anim.webp"]["warnings"].startswith("animated WebP with 3 frames")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "a0_enhanced.png", "b1_enhanced.png", "c2_enhanced.png"]
+        "a0_enhanced.png", "anim_enhanced.png", "b1_enhanced.png", "c2_enhanced.png"]

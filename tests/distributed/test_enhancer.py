@@ -35,6 +35,7 @@ def test_rows_come_back_with_their_outcomes_and_extra_columns(enhancer, tmp_path
     assert list(result["id"]) == [7, 8]
     assert list(result["status"]) == [Status.DONE.value, Status.FAILED.value]
     assert result["reason"][0] == "" and "corrupt" in result["reason"][1]
+    assert list(result["warnings"]) == ["", ""]
     assert list(result["target"]) == [str(tmp_path / "out" / "a_enhanced.jpg"),
                                       str(tmp_path / "out" / "broken_enhanced.jpg")]
     assert (tmp_path / "out" / "a_enhanced.jpg").is_file() and result["seconds"][0] > 0

@@ -30,6 +30,7 @@ from typing import Any
 from ..batch import BatchItem, BatchOptions, ItemEvent, Status
 from ..validate import in_range, optional_in_range
 from . import RayError
+from .enhancer import WARNING_SEPARATOR
 
 try:
     import ray
@@ -117,6 +118,7 @@ def _run(items: list[BatchItem], queued: list[int], ray_options: RayOptions,
             pending.discard(index)
             yield ItemEvent(index, dataclasses.replace(
                 items[index], status=Status(outcome["status"]), reason=outcome["reason"],
+                warnings=tuple(filter(None, outcome["warnings"].split(WARNING_SEPARATOR))),
                 seconds=outcome["seconds"]))
     except ray.exceptions.RayError as exc:
         raise RayError(f"the Ray job stopped: {_cause(exc)}") from None

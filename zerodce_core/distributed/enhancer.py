@@ -24,8 +24,9 @@ from ..engine import Engine
 from ..output import OutputGuard
 from ..runtime import configure_runtime
 
-#: The columns `BatchEnhancer` adds to each row.
-RESULT_COLUMNS = ("status", "reason", "seconds")
+#: Between the warnings of one file in the `warnings` column (a string, so every row has
+#: the same column type however many warnings it has).
+WARNING_SEPARATOR = "\n"
 
 
 class BatchEnhancer:
@@ -33,6 +34,9 @@ class BatchEnhancer:
 
     `options` are the batch's (output folder, suffix, format, look, mode, skip or
     overwrite); a row without a `target` column goes to `output_path(source, out_dir)`.
+    Each row comes back with `target`, `status` ("done", "skipped" or "failed"), `reason`,
+    `warnings` (e.g. only an animation's first frame enhanced; separated by
+    `WARNING_SEPARATOR`) and `seconds`.
     `protect` lists files no output may replace beyond each batch's own sources (a
     planned run passes all of its inputs). `threads` is the worker's CPU threads (None:
     what Ray gives the worker). Making one configures the process it runs in (threads,
@@ -63,6 +67,8 @@ class BatchEnhancer:
         result["target"] = np.array([str(item.target) for item in final], dtype=object)
         result["status"] = np.array([item.status.value for item in final], dtype=object)
         result["reason"] = np.array([item.reason for item in final], dtype=object)
+        result["warnings"] = np.array([WARNING_SEPARATOR.join(item.warnings) for item in final],
+                                      dtype=object)
         result["seconds"] = np.array([item.seconds for item in final], dtype=np.float64)
         return result
 

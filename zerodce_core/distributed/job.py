@@ -35,8 +35,8 @@ Row = dict[str, Any]
 
 def outcomes(rows: list[Row], workers: int | None, remote_args: dict[str, Any],
              enhancer: dict[str, Any]) -> Iterator[Row]:
-    """`{index, status, reason, seconds}` for each row `{index, source, target}`, in the order
-    they finish, from a pool of `workers` actors (None: as many as fit) made with
+    """`{index, status, reason, warnings, seconds}` for each row `{index, source, target}`,
+    in the order they finish, from a pool of `workers` actors (None: as many as fit) made with
     `remote_args` (num_cpus, num_gpus) and the `BatchEnhancer` arguments `enhancer`."""
     if ray.util.client.ray.is_connected():
         yield from _through_cluster(rows, workers, remote_args, enhancer)
@@ -60,7 +60,8 @@ class _CountedEnhancer(BatchEnhancer):
         if starts <= ATTEMPTS:
             return super().__call__(batch)
         return {**batch, "status": np.array([Status.FAILED.value], dtype=object),
-                "reason": np.array([LOST], dtype=object), "seconds": np.zeros(1)}
+                "reason": np.array([LOST], dtype=object), "warnings": np.array([""], dtype=object),
+                "seconds": np.zeros(1)}
 
 
 def _execute(rows: list[Row], workers: int | None, remote_args: dict[str, Any],
@@ -75,7 +76,8 @@ def _execute(rows: list[Row], workers: int | None, remote_args: dict[str, Any],
         fn_constructor_kwargs={"attempts": attempts, **enhancer})
     for row in dataset.iter_rows():
         yield {"index": int(row["index"]), "status": str(row["status"]),
-               "reason": str(row["reason"]), "seconds": float(row["seconds"])}
+               "reason": str(row["reason"]), "warnings": str(row["warnings"]),
+               "seconds": float(row["seconds"])}
 
 
 def _quiet() -> None:
