@@ -45,6 +45,7 @@ from .session import Session
 from .settings import Settings
 from .widgets.compare_view import CompareView, HoldOriginal, ViewMode
 from .widgets.enhance_toolbar import EnhanceToolbar
+from .widgets.look_controls import NO_EXPOSURE, describe_automatic, fitted_look
 from .widgets.message_bar import MessageBar
 from .widgets.model_selector import CHECKPOINT_FILTER
 from .widgets.recent_menu import RecentMenu
@@ -189,6 +190,7 @@ class MainWindow(QMainWindow):
         self._show_rendered(prepared.rendered)
         self.setWindowTitle(f"{document.name} \u2014 {APP_TITLE}")
         self.status.set_photo(document.describe())
+        self._show_automatic()
         self.status.clearMessage()
         self.message_bar.dismiss_topic("document")
         self._update_enabled()
@@ -198,6 +200,18 @@ class MainWindow(QMainWindow):
     def _commit_look(self, look: Look) -> None:
         self.settings.look = look
         self.session.commit_look(look)
+        self._show_automatic()
+
+    def _show_automatic(self) -> None:
+        """The automatic fields show what was chosen for the open photo, and the status bar
+        says it in words (a fitted strength of 0 means the photo was already fine)."""
+        document = self.session.document
+        maps = document.preview if document else None
+        if maps is None:
+            self.status.set_automatic("")
+            return
+        self.looks.show_fitted(fitted_look(maps))
+        self.status.set_automatic(describe_automatic(self.session.look, maps))
 
     def nudge_strength(self, delta: float) -> None:
         self.looks.controls["strength"].step(delta)
@@ -254,12 +268,11 @@ class MainWindow(QMainWindow):
             self.settings.add_recent("recent_models", spec)
         self.model_selector.set_models(self.settings.recent_models, spec)
         self.looks.set_iterations(engine.iterations)
-        self.batch.set_iterations(engine.iterations)
+        self.batch.set_model(engine.iterations, engine.takes_exposure)
         if self.session.document is None:
             self.looks.set_look(self.settings.look)
+        self.looks.set_field_enabled("exposure", engine.takes_exposure, NO_EXPOSURE)
         self.looks.set_field_enabled("denoise", self.session.noise_model, NO_NOISE_MODEL)
-        if not self.session.noise_model:
-            self.looks.controls["denoise"].set_automatic(True)  # automatic: skipped
         self.session.look = self.looks.look()
         self.status.set_device(describe_device(engine.device))
         self.status.showMessage(f"Model ready: {engine.info.arch}, {engine.iterations} "

@@ -132,9 +132,9 @@ class BatchPanel(QWidget):
         button.clicked.connect(lambda: slot())
         return button
 
-    def set_iterations(self, iterations: int) -> None:
-        """The look's strength range follows the model in use."""
-        self.options_box.set_iterations(iterations)
+    def set_model(self, iterations: int, takes_exposure: bool) -> None:
+        """The look's fields follow the model in use (see `BatchOptionsBox.set_model`)."""
+        self.options_box.set_model(iterations, takes_exposure)
 
     # -- queue -----------------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from zerodce_core.batch import BatchOptions
 from zerodce_core.pipeline import Look
 
 from ..settings import Settings
-from ..widgets.look_controls import LOOK_FIELDS, LookSpinBox
+from ..widgets.look_controls import LOOK_FIELDS, NO_EXPOSURE, LookSpinBox
 from .export import OutputOptionsForm
 
 
@@ -88,13 +88,19 @@ class BatchOptionsBox(QGroupBox):
     def look(self) -> Look:
         return Look(**{name: box.look_value() for name, box in self.look_boxes.items()})
 
-    def set_iterations(self, iterations: int) -> None:
-        """Look fields measured in curve iterations follow the model in use."""
+    def set_model(self, iterations: int, takes_exposure: bool) -> None:
+        """The look follows the model in use: fields measured in curve iterations take its
+        count, and Brightness needs an exposure-conditioned model (else it stays "auto")."""
         for field in LOOK_FIELDS:
             if field.maximum is None:
                 box = self.look_boxes[field.name]
                 box.setMaximum(float(iterations))
                 box.setSuffix(f" of {iterations}" if field.of_maximum else "")
+        exposure = self.look_boxes["exposure"]
+        exposure.setEnabled(takes_exposure)
+        exposure.setToolTip(exposure.field.tip if takes_exposure else NO_EXPOSURE)
+        if not takes_exposure:
+            exposure.setValue(exposure.minimum())
 
     def store(self) -> None:
         """Remember what a started run used."""

@@ -1,49 +1,47 @@
 """The look's controls, declared once per field of `Look`.
 
-`LOOK_FIELDS` maps each field of the look to how it is edited; the toolbar builds one
-`StrengthControl` per entry and the batch queue one spin box per entry, so a new field of
-`Look` is one new entry here; the exposure, for instance:
-    LookField("exposure", "&Brightness:", "...", minimum=0.05, maximum=0.95,
-              automatic_value=exposure.TARGET, automatic="Automatic: fitted to the photo")
-(and, for models that take no exposure, `LookControls.set_field_enabled` when the engine
-is ready). `None` in a look means "automatic": a field that offers it
-(`automatic`, the tip of its Auto button) shows `automatic_value` meanwhile; one that does
-not shows `automatic_value` as its value (None: the control's maximum, i.e. all the
-model's iterations). A field the network needs (exposure) is estimated again when it
-changes (see `Session.commit_look`); the others only render again.
+`LOOK_FIELDS` maps each field of the look to how it is edited (a `LookField`); the toolbar
+builds one `LookSlider` per entry and the batch queue one `LookSpinBox` per entry, so a new
+field of `Look` is one new entry here. `None` in a look means "automatic": a field that
+offers it (`automatic`, the tip of its Auto button) shows what automatic chose for the open
+photo (`fitted_look`, from its curve maps) or, before one is open, `automatic_value`.
+
+Brightness is the exposure: the mean level the network brings the photo to, so changing it
+estimates the curves again (see `Session.commit_look`); the other fields only render again.
+A model trained for one level takes no exposure, and the window disables Brightness for it
+(`LookControls.set_field_enabled`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDoubleSpinBox, QFrame, QHBoxLayout, QWidget
 
+from zerodce_core.exposure import LIMITS as EXPOSURE_LIMITS
+from zerodce_core.exposure import TARGET, mean_level
 from zerodce_core.pipeline import AUTO_DENOISE, Look
 
-from .strength_control import StrengthControl
+from .look_slider import LookField, LookSlider
 
+if TYPE_CHECKING:
+    from zerodce_core.engine import CurveMaps
 
-@dataclass(frozen=True)
-class LookField:
-    """How one field of `Look` is edited."""
-
-    name: str  # the Look field
-    label: str
-    tip: str
-    minimum: float = 0.0
-    maximum: float | None = None  # None: the model's curve iterations
-    automatic_value: float | None = None  # shown for None in a look; None: the maximum
-    of_maximum: bool = False  # show "4.15 of 8"
-    off_text: str = ""  # shown at 0 instead of the number
-    automatic: str = ""  # offers "Auto" (None) and says what it does
-
-
+NO_EXPOSURE = ("This model was trained for one brightness, so it cannot be asked for another: "
+               "load an exposure-conditioned model (the bundled one is) to set Brightness.")
 LOOK_FIELDS = (
     LookField("strength", "&Strength:", "Curve iterations applied: 0 is the original photo, "
               "the maximum is the model's full enhancement ([ and ] step by 0.5)",
-              of_maximum=True),
+              of_maximum=True, automatic_zero="auto (0: well exposed)",
+              automatic="Automatic: the full curves for a dark photo, less for one close to "
+                        "its brightness, none for a photo already well exposed"),
+    LookField("exposure", "&Brightness:", "How bright the result is on average, as a share "
+              "of white (well-lit photos sit near 47%); the curves are estimated again for it",
+              minimum=EXPOSURE_LIMITS[0], maximum=EXPOSURE_LIMITS[1], automatic_value=TARGET,
+              step=0.01, scale=100, decimals=0, suffix="%", page=0.1,
+              automatic=f"Automatic: dark photos are lifted to {TARGET:.0%}, photos already "
+                        "well exposed keep their own brightness"),
     LookField("denoise", "&Noise reduction:", "Remove the noise the enhancement lifted out of "
               "the shadows: 0 is off, 1 the strongest; the curves are not estimated again",
               maximum=1.0, automatic_value=AUTO_DENOISE, off_text="off",
@@ -60,6 +58,26 @@ def shown_value(field: LookField, look: Look, maximum: float) -> float:
     return min(float(value), maximum)
 
 
+def fitted_look(maps: CurveMaps) -> Look:
+    """What "automatic" chose for the photo these maps were estimated from (exposure None:
+    the model takes none)."""
+    return Look(strength=maps.default_strength, denoise=AUTO_DENOISE, exposure=maps.exposure)
+
+
+def describe_automatic(look: Look, maps: CurveMaps) -> str:
+    """One line on what automatic chose for the fields `look` leaves automatic ("" if none)."""
+    fitted = fitted_look(maps)
+    parts = []
+    if look.exposure is None and fitted.exposure is not None:
+        if look.strength is None and fitted.strength == 0:
+            return (f"Auto: photo already well exposed ({mean_level(maps.rgb):.0%}), "
+                    "left as it is")
+        parts.append(f"brightness {mean_level(maps.rgb):.0%} \u2192 {fitted.exposure:.0%}")
+    if look.strength is None:
+        parts.append(f"strength {fitted.strength:.3g} of {maps.iterations}")
+    return f"Auto: {', '.join(parts)}" if parts else ""
+
+
 class LookSpinBox(QDoubleSpinBox):
     """A spin box for one field (the batch queue's form); "auto", one step below the
     minimum, where the field offers it."""
@@ -67,24 +85,29 @@ class LookSpinBox(QDoubleSpinBox):
     def __init__(self, field: LookField) -> None:
         super().__init__()
         self.field = field
-        self.setDecimals(2)
-        self.setSingleStep(0.05)
-        below = 0.05 if field.automatic else 0.0  # the "auto" step
-        self.setRange(field.minimum - below, field.maximum or 8.0)
+        self.setDecimals(field.decimals)
+        self.setSingleStep(field.step * field.scale)
+        below = field.step if field.automatic else 0.0  # the "auto" step
+        self.setRange((field.minimum - below) * field.scale,
+                      (field.maximum or 8.0) * field.scale)
+        self.setSuffix(field.suffix)
         self.setSpecialValueText("auto" if field.automatic else field.off_text)
         self.setToolTip(field.tip)
 
     def look_value(self) -> float | None:
-        return None if self.value() < self.field.minimum else self.value()
+        value = round(self.value() / self.field.scale, 6)
+        return None if value < self.field.minimum else value
 
     def show_look(self, look: Look) -> None:
-        automatic = self.field.automatic and getattr(look, self.field.name) is None
-        self.setValue(self.minimum() if automatic else shown_value(self.field, look,
-                                                                    self.maximum()))
+        field = self.field
+        automatic = field.automatic and getattr(look, field.name) is None
+        maximum = self.maximum() / field.scale
+        self.setValue(self.minimum() if automatic
+                      else shown_value(field, look, maximum) * field.scale)
 
 
 class LookControls(QWidget):
-    """One `StrengthControl` per look field, in a row; emits whole looks."""
+    """One `LookSlider` per look field, in a row; emits whole looks."""
 
     previewed = Signal(object)  # Look, while a slider is dragged
     committed = Signal(object)  # Look, a final value
@@ -92,7 +115,7 @@ class LookControls(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.controls: dict[str, StrengthControl] = {}
+        self.controls: dict[str, LookSlider] = {}
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for field in LOOK_FIELDS:
@@ -101,11 +124,7 @@ class LookControls(QWidget):
                 line.setFrameShape(QFrame.Shape.VLine)
                 line.setFrameShadow(QFrame.Shadow.Sunken)
                 layout.addWidget(line)
-            control = StrengthControl(field.label, field.tip, minimum=field.minimum,
-                                      of_maximum=field.of_maximum, off_text=field.off_text,
-                                      automatic=field.automatic)
-            if field.maximum is not None:
-                control.set_maximum(field.maximum)
+            control = LookSlider(field)
             control.previewed.connect(lambda _: self.previewed.emit(self.look()))
             control.committed.connect(lambda _: self.committed.emit(self.look()))
             control.editing_done.connect(self.editing_done)
@@ -122,6 +141,13 @@ class LookControls(QWidget):
             control.set_value(shown_value(field, look, control.maximum()))
             control.set_automatic(getattr(look, field.name) is None)
 
+    def show_fitted(self, fitted: Look) -> None:
+        """The automatic fields show what automatic chose (`fitted_look`) for the open photo."""
+        for name, control in self.controls.items():
+            value = getattr(fitted, name)
+            if value is not None:
+                control.show_fitted(value)
+
     def set_iterations(self, iterations: int) -> None:
         """Fields measured in curve iterations follow the model in use."""
         for field in LOOK_FIELDS:
@@ -129,7 +155,12 @@ class LookControls(QWidget):
                 self.controls[field.name].set_maximum(iterations)
 
     def set_field_enabled(self, name: str, enabled: bool, why: str = "") -> None:
-        """Enable one control; a disabled one says `why` in its tooltip."""
+        """Enable one control; a disabled one says `why` in its tooltip, and is left
+        automatic (the core then decides, or skips the stage)."""
         control = self.controls[name]
+        field = control.field
         control.setEnabled(enabled)
-        control.setToolTip("" if enabled else why)
+        control.setToolTip(field.tip if enabled else why)
+        if not enabled:
+            control.set_value(shown_value(field, Look(), control.maximum()))
+            control.set_automatic(True)

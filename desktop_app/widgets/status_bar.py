@@ -1,4 +1,5 @@
-"""The status bar: photo size, device, timing and zoom, plus progress and Cancel for long work."""
+"""The status bar: what automatic chose, photo size, device, timing and zoom, plus progress
+and Cancel for long work."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ class StatusBar(QStatusBar):
         for widget in (self.progress, self.cancel_button):
             self.addPermanentWidget(widget)
             widget.hide()
+        self.automatic_label = self._field("What the automatic settings chose for this photo")
         self.image_label = self._field("Size, bit depth and format of the open photo")
         self.device_label = self._field("Where the network runs")
         self.timing_label = self._field("Time to estimate the curves, and the last rendering")
@@ -40,6 +42,9 @@ class StatusBar(QStatusBar):
     def _set(label: QLabel, text: str) -> None:
         label.setText(text)
         label.setVisible(bool(text))
+
+    def set_automatic(self, text: str) -> None:
+        self._set(self.automatic_label, text)
 
     def set_photo(self, text: str) -> None:
         self._set(self.image_label, text)

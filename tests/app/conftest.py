@@ -11,6 +11,8 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_DRIVER", "PySide6")  # qimage2ndarray binds to PySide6, not PyQt
 
+from collections.abc import Iterator  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -23,7 +25,7 @@ from desktop_app import pyside_fixes, workers  # noqa: E402
 from desktop_app.main_window import MainWindow  # noqa: E402
 from desktop_app.settings import Settings  # noqa: E402
 from zerodce_core.checkpoint import save_checkpoint  # noqa: E402
-from zerodce_core.model import DCENet, NoiseNet  # noqa: E402
+from zerodce_core.model import BASE_EXPOSURE, DCENet, ExposureDCENet, NoiseNet  # noqa: E402
 from zerodce_core.pipeline import Look  # noqa: E402
 
 TINY_ITERATIONS = 4
@@ -44,6 +46,28 @@ def tiny_model(tmp_path: Path) -> Path:
     torch.manual_seed(0)
     return save_checkpoint(tmp_path / "tiny.safetensors", DCENet(TINY_ITERATIONS),
                            model_card="Tiny random test model.")
+
+
+def brightness_net() -> ExposureDCENet:
+    """An exposure-conditioned net whose curves brighten more for a higher target level:
+    every curve map is tanh(-2 E), whatever the photo (E is the exposure asked for)."""
+    net = ExposureDCENet(TINY_ITERATIONS)
+    width = net.e_conv6.out_channels
+    with torch.no_grad():
+        for conv in (net.e_conv6, net.e_conv7):
+            conv.weight.zero_()
+            conv.bias.zero_()
+        net.e_conv6.bias.fill_(BASE_EXPOSURE)  # the last hidden layer is E itself
+        net.exposure_shift[5].fill_(1.0)
+        net.e_conv7.weight[:, width:, 1, 1] = -2.0 / width
+    return net
+
+
+@pytest.fixture
+def exposure_model(tmp_path: Path) -> Path:
+    """A tiny exposure-conditioned model: what Brightness needs."""
+    return save_checkpoint(tmp_path / "tiny-exposure.safetensors", brightness_net(),
+                           model_card="Tiny exposure model.")
 
 
 @pytest.fixture
@@ -73,17 +97,33 @@ def photo(tmp_path: Path) -> Path:
     return write_photo(tmp_path / "dark.png")
 
 
+@contextmanager
+def open_window(qtbot, settings: Settings, model: Path) -> Iterator[MainWindow]:
+    """The main window on `model`, once loaded; closed here once its work is stopped."""
+    win = MainWindow(settings, model=str(model))
+    try:
+        win.show()
+        qtbot.waitUntil(lambda: win.session.engine is not None, timeout=10000)
+        yield win
+    finally:
+        win.batch.stop()
+        win.close()
+        workers.shutdown()
+        win.deleteLater()
+
+
 @pytest.fixture
 def window(qtbot, settings: Settings, tiny_model: Path):
-    """The main window on the tiny model; closed here (not by qtbot) once its work is stopped."""
-    win = MainWindow(settings, model=str(tiny_model))
-    win.show()
-    qtbot.waitUntil(lambda: win.session.engine is not None, timeout=10000)
-    yield win
-    win.batch.stop()
-    win.close()
-    workers.shutdown()
-    win.deleteLater()
+    """The main window on the tiny model (not closed by qtbot: see `open_window`)."""
+    with open_window(qtbot, settings, tiny_model) as win:
+        yield win
+
+
+@pytest.fixture
+def exposure_window(qtbot, settings: Settings, exposure_model: Path):
+    """The main window on the tiny exposure-conditioned model."""
+    with open_window(qtbot, settings, exposure_model) as win:
+        yield win
 
 
 def pixels(pixmap) -> np.ndarray:
