@@ -8,8 +8,8 @@ QT_QPA_PLATFORM=xcb it includes the X connection). Start-up runs the real entry 
 (`desktop_app.__main__.main`) in a fresh process with fresh settings, so it is a first start
 on the bundled model: from launch to a shown window with a running event loop, and to the
 sample photo shown enhanced. `--baseline DIR` starts another checkout's app (e.g.
-`git archive main | tar -x -C DIR`) alternately with this one, so a busy machine slows both
-alike: compare the ratio. The interactive part uses a randomly initialised DCENet (speed
+`git archive main | tar -x -C DIR`) alternately with this one, so a busy machine slows all
+alike: compare the ratios. The interactive part uses a randomly initialised DCENet (speed
 does not depend on the weights) on a synthetic photo.
 """
 
@@ -139,10 +139,9 @@ def startup_table(roots: dict[str, Path], folder: Path, runs: int) -> None:
                  f"({min(values[key]):.2f}-{max(values[key]):.2f})"
                  for name, values in times.items()]
         print(f"{what + ':':34}" + "; ".join(cells))
-        if "baseline" in times:
-            ratio = (statistics.median(times["this"][key])
-                     / statistics.median(times["baseline"][key]))
-            print(f"{'':34}this / baseline = {ratio:.2f}")
+        for name in list(times)[1:]:
+            ratio = statistics.median(times["this"][key]) / statistics.median(times[name][key])
+            print(f"{'':34}this / {name} = {ratio:.2f}")
 
 
 def bench_interactive(folder: Path, model: Path, photo: Path, repeats: int) -> dict[str, float]:
@@ -216,14 +215,13 @@ def main() -> None:
     parser.add_argument("--size", default="4000x3000", help="synthetic photo size, WxH")
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--startups", type=int, default=5, help="first starts per checkout")
-    parser.add_argument("--baseline", type=Path,
-                        help="another checkout whose start-up to measure alternately")
+    parser.add_argument("--baseline", type=Path, action="append", default=[],
+                        help="another checkout whose start-up to measure alternately "
+                        "(repeatable)")
     parser.add_argument("--startup-only", action="store_true")
     args = parser.parse_args()
     width, height = map(int, args.size.lower().split("x"))
-    roots = {"this": ROOT}
-    if args.baseline:
-        roots["baseline"] = args.baseline.resolve()
+    roots = {"this": ROOT, **{path.name: path.resolve() for path in args.baseline}}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         startup_table(roots, folder, args.startups)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 
 from zerodce_core import __version__
 from zerodce_core.bundled import resource_path
-from zerodce_core.runtime import configure_runtime
+from zerodce_core.runtime import configure_environment, configure_runtime
 
 from . import pyside_fixes, workers
 from .errors import install_excepthook
@@ -40,6 +40,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the app; the sample photo greets a first start so the effect shows at once.
 
+    The window shows before torch loads: the model (and torch with it, 1.5-2 s) loads on a
+    worker, and the photo being opened waits for it. The runtime settings torch and numba
+    read when they load are set first; the rest (flush-to-zero, threads) once they have
+    loaded, on this thread, before any job thread that runs the network starts (job threads
+    inherit the floating-point mode of the thread that starts them).
     Without a usable display it says why and returns 1 instead of letting Qt abort.
     """
     args = parse_args(sys.argv[1:] if argv is None else argv)
@@ -48,8 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if problem:
         print(f"zerodce-app: {problem}", file=sys.stderr)
         return 1
-    configure_runtime()  # before torch and numba load: they read part of it then
-    from .main_window import MainWindow  # loads torch
+    configure_environment()  # before torch and numba load (on the model worker)
+    from .main_window import MainWindow
 
     pyside_fixes.apply()
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -60,6 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     install_excepthook()
     settings = Settings(args.settings)
     window = MainWindow(settings, model=args.model)
+    window.session.engine_ready.connect(lambda _: configure_runtime())  # cheap once loaded
     window.show()
     if args.paths:
         window.opener.open_paths(args.paths)

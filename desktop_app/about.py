@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable
+from importlib.metadata import version
+from typing import TYPE_CHECKING
 
-import torch
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import qVersion
 from PySide6.QtGui import QAction, QKeySequence, QTextCursor
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
-from zerodce_core import Engine, __version__
-from zerodce_core.device import describe_device
+from zerodce_core import __version__
+
+if TYPE_CHECKING:
+    from zerodce_core.engine import Engine
 
 PAPER = "https://li-chongyi.github.io/Proj_Zero-DCE.html"
 
@@ -22,11 +25,13 @@ def about_html(engine: Engine | None) -> str:
     rows = [
         ("Version", __version__),
         ("Qt / PySide6", f"{qVersion()} / {pyside_version}"),
-        ("PyTorch", torch.__version__),
+        ("PyTorch", version("torch")),  # read without importing it (1.5 s)
     ]
     if engine is None:
         rows.append(("Model", "none loaded"))
     else:
+        from zerodce_core.device import describe_device  # torch: loaded with the engine
+
         info = engine.info
         rows += [
             ("Model", str(info.path) if info.path else "built in"),

@@ -14,13 +14,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtGui import QImage
 
 from zerodce_core import pipeline
 from zerodce_core.batch import output_path
-from zerodce_core.engine import CurveMaps, Engine, Mode
 from zerodce_core.gamma import gamma_like
 from zerodce_core.imageio import DecodedImage, read_image
 from zerodce_core.pipeline import EncodeOptions, Look
@@ -28,6 +28,9 @@ from zerodce_core.progress import Progress
 from zerodce_core.video import VideoInfo, VideoProgress, enhance_video, open_video, read_frame
 
 from .images import to_display_qimage
+
+if TYPE_CHECKING:
+    from zerodce_core.engine import CurveMaps, Engine, Mode
 
 PASTED_NAME = "pasted.png"
 MIN_PREVIEW_SIDE = 512

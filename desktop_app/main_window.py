@@ -28,9 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from zerodce_core import Engine
 from zerodce_core.bundled import resource_path
-from zerodce_core.device import available_devices, describe_device
 from zerodce_core.errors import NoBundledModelError
 from zerodce_core.pipeline import Look
 
@@ -53,6 +51,8 @@ from .widgets.status_bar import StatusBar
 from .widgets.video_scrubber import VideoScrubber
 
 if TYPE_CHECKING:
+    from zerodce_core.engine import Engine
+
     from .panels.training import TrainingDialog
 
 APP_TITLE = "Zero-DCE Enhancer"
@@ -69,9 +69,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings
         self._training: TrainingDialog | None = None
-        devices = ["auto", *available_devices()]
-        self.session = Session(self._view_pixels, mode=settings.mode,
-                               device=settings.device if settings.device in devices else "auto",
+        self.session = Session(self._view_pixels, mode=settings.mode, device=settings.device,
                                look=settings.look, gamma=settings.compare_gamma, parent=self)
         self.setWindowTitle(APP_TITLE)
         self.setWindowIcon(QIcon(str(resource_path("icons/zerodce.svg"))))
@@ -86,7 +84,7 @@ class MainWindow(QMainWindow):
         self.opener = Opener(self.session, settings, self.batch, self.batch_dock,
                              self.message_bar, self)
         self.action = build_actions(self)
-        self._build_toolbars(devices)
+        self._build_toolbars()
         recent = self.recent_menu = RecentMenu(settings, self)
         recent.chosen.connect(self.opener.open_file)
         self.device_menu = self.toolbar.device_menu
@@ -117,14 +115,14 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.scrubber)
         self.setCentralWidget(central)
 
-    def _build_toolbars(self, devices: list[str]) -> None:
+    def _build_toolbars(self) -> None:
         hold = self.hold = HoldOriginal(self.compare, self.action["original"].isChecked, self)
         files = QToolBar("File")
         files.setObjectName("file_toolbar")
         fill(files, TOOLBAR, self.action, {"hold": hold.button})
         self.addToolBar(files)
         self.addToolBarBreak()
-        toolbar = self.toolbar = EnhanceToolbar(devices)
+        toolbar = self.toolbar = EnhanceToolbar(dict.fromkeys(["auto", self.session.device]))
         self.looks = toolbar.looks
         self.looks.previewed.connect(self.session.preview_look)
         self.looks.committed.connect(self._commit_look)
@@ -274,6 +272,10 @@ class MainWindow(QMainWindow):
         self.looks.set_field_enabled("exposure", engine.takes_exposure, NO_EXPOSURE)
         self.looks.set_field_enabled("denoise", self.session.noise_model, NO_NOISE_MODEL)
         self.session.look = self.looks.look()
+        from zerodce_core.device import describe_device  # torch: loaded with the engine
+
+        self.toolbar.set_devices(["auto", *self.session.devices])
+        self.toolbar.show_device(self.session.device)
         self.status.set_device(describe_device(engine.device))
         self.status.showMessage(f"Model ready: {engine.info.arch}, {engine.iterations} "
                                 "iterations", 4000)

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from zerodce_core import Engine
 from zerodce_core.errors import NoBundledModelError
 from zerodce_core.imageio import DecodedImage
 from zerodce_core.output import OutputGuard
@@ -31,18 +32,39 @@ from . import jobs
 from .jobs import Document, Prepared, Rendered
 from .workers import JobSlot
 
+if TYPE_CHECKING:
+    from zerodce_core.engine import Engine
+
 FULL_RENDER_DELAY_MS = 150  # wheel and arrow keys commit many values in a row
 Source = Path | DecodedImage | Document
 
 
-def build_engine(spec: str, device: str, mode: str) -> tuple[Engine, bool]:
+@dataclass
+class LoadedModel:
+    """A model ready to enhance, and what the window offers around it."""
+
+    engine: Engine
+    noise_model: bool  # a noise-reduction model is installed
+    devices: list[str]  # where a model can run here: "cpu", "cuda:0", ...
+    device: str  # the device asked for ("auto" when the remembered one is gone)
+
+
+def build_engine(spec: str, device: str, mode: str) -> LoadedModel:
     """Load a model ("" = the bundled default) onto a device, and the noise model if one is
-    installed (here, off the GUI thread); returns the engine and whether it has one."""
+    installed. Runs on a worker: the first call imports torch (1.5-2 s), which the window
+    does not wait for."""
+    from zerodce_core.device import available_devices
+    from zerodce_core.engine import Engine
+
+    devices = available_devices()
+    if device not in devices:
+        device = "auto"
     engine = Engine(spec or None, device=device, mode=mode)
     try:
-        return engine, engine.denoiser is not None
+        noise_model = engine.denoiser is not None
     except NoBundledModelError:
-        return engine, False
+        noise_model = False
+    return LoadedModel(engine, noise_model, devices, device)
 
 
 class Session(QObject):
@@ -71,6 +93,7 @@ class Session(QObject):
         super().__init__(parent)
         self.engine: Engine | None = None
         self.noise_model = False  # the engine can reduce noise (a noise model is installed)
+        self.devices: list[str] = []  # known once a model has loaded (it takes torch)
         self.document: Document | None = None
         self.video: Path | None = None  # the open video, whose frame is the document
         self.model_spec = ""
@@ -116,7 +139,7 @@ class Session(QObject):
         self._model_loading = True
         self.model_loading.emit(spec)
         self.model_slot.start(build_engine, spec, self.device, self.mode,
-                              on_success=lambda built: self._model_ready(spec, *built),
+                              on_success=lambda loaded: self._model_ready(spec, loaded),
                               on_failure=lambda exc: self._model_failed(spec, exc))
 
     def set_device(self, device: str) -> None:
@@ -131,12 +154,14 @@ class Session(QObject):
             self.mode = mode
             self._reestimate()
 
-    def _model_ready(self, spec: str, engine: Engine, noise_model: bool) -> None:
+    def _model_ready(self, spec: str, loaded: LoadedModel) -> None:
         self._model_loading = False
-        self.engine = engine
-        self.noise_model = noise_model
+        self.engine = loaded.engine
+        self.noise_model = loaded.noise_model
+        self.devices = loaded.devices
+        self.device = loaded.device
         self.model_spec = spec
-        self.engine_ready.emit(engine)
+        self.engine_ready.emit(loaded.engine)
         self._reestimate()
 
     def _model_failed(self, spec: str, exc: BaseException) -> None:

@@ -28,11 +28,10 @@ import os
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 import numpy as np
 
-from .engine import Engine, Mode
 from .errors import Cancelled, os_reason
 from .formats import output_format
 from .gamma import comparison_sheet
@@ -43,9 +42,13 @@ from .progress import Progress
 from .validate import OptionError, one_of
 from .video import VideoOptions, VideoProgress, enhance_video, is_video_file
 
+if TYPE_CHECKING:  # the engine imports torch (1.5-2 s): the app's window does not wait
+    from .engine import Engine, Mode
+
 log = logging.getLogger(__name__)
 
 COMPARISON_SUFFIX = "_vs_gamma.jpg"
+MODES = ("fast", "full")  # engine.Mode
 DEFAULT_SUFFIX = "_enhanced"
 
 Existing = Literal["skip", "overwrite"]
@@ -77,7 +80,7 @@ class BatchOptions:
         if any(sep and sep in self.suffix for sep in (os.sep, os.altsep, "/", "\0")):
             raise OptionError(f"the suffix {self.suffix!r} must not contain a path separator: "
                               "outputs go into the output folder, not elsewhere")
-        one_of("mode", self.mode, get_args(Mode))
+        one_of("mode", self.mode, MODES)
         one_of("existing", self.existing, get_args(Existing))
 
 

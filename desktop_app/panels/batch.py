@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -26,7 +27,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from zerodce_core import Engine
 from zerodce_core.batch import BatchItem, BatchOptions, ItemEvent, Status, plan_batch, run_batch
 from zerodce_core.pipeline import Look
 from zerodce_core.progress import format_duration
@@ -39,6 +39,9 @@ from ..text import count, count_media
 from ..workers import JobSlot
 from .batch_options import BatchOptionsBox
 from .batch_queue import BatchQueue
+
+if TYPE_CHECKING:
+    from zerodce_core.engine import Engine
 
 FINAL = (Status.DONE, Status.FAILED, Status.SKIPPED)
 EMPTY_TEXT = "Add photos, videos or folders to the queue."

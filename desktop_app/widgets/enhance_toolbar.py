@@ -3,7 +3,7 @@
 It only reports choices (`quality_chosen`, `device_chosen`, and the look controls' and
 model selector's own signals); `show_quality`/`show_device` display a value without
 reporting it. The Model > Device submenu is made here too, so the two device pickers
-always agree.
+always agree; which devices exist is known once torch has loaded (`set_devices`).
 """
 
 from __future__ import annotations
@@ -32,21 +32,30 @@ class EnhanceToolbar(QToolBar):
         self.quality = self._combo(QUALITIES, self.quality_chosen,
                                    "Quality: fast estimates curves on a 512 px copy, full on "
                                    "every pixel")
-        self.device = self._combo([(d, d) for d in devices], self.device_chosen,
-                                  "Where the network runs")
+        self.device = self._combo([], self.device_chosen, "Where the network runs")
         self.model_selector = ModelSelector()
         self.device_menu = QMenu("&Device", self)
-        for name in devices:
-            action = self.device_menu.addAction(name)
-            action.setCheckable(True)
-            action.setData(name)
-            action.triggered.connect(lambda _=False, d=name: self.device_chosen.emit(d))
+        self.set_devices(devices)
         self.addWidget(self.looks)
         for label, widget in ((" Quality: ", self.quality), (" Device: ", self.device),
                               (" Model: ", self.model_selector)):
             self.addSeparator()
             self.addWidget(QLabel(label))
             self.addWidget(widget)
+
+    def set_devices(self, devices: Sequence[str]) -> None:
+        """The devices to offer (known once torch has loaded with the first model)."""
+        shown = self.device.currentData()
+        self.device.clear()
+        self.device_menu.clear()
+        for name in devices:
+            self.device.addItem(name, name)
+            action = self.device_menu.addAction(name)
+            action.setCheckable(True)
+            action.setData(name)
+            action.triggered.connect(lambda _=False, d=name: self.device_chosen.emit(d))
+        if shown is not None:
+            self.show_device(shown)
 
     @staticmethod
     def _combo(items: Sequence[tuple[str, str]], chosen: SignalInstance, tip: str) -> QComboBox:
