@@ -43,7 +43,7 @@ from .session import Session
 from .settings import Settings
 from .widgets.compare_view import CompareView, HoldOriginal, ViewMode
 from .widgets.enhance_toolbar import EnhanceToolbar
-from .widgets.look_controls import NO_EXPOSURE, describe_automatic, fitted_look
+from .widgets.look_controls import NO_EXPOSURE, LookControls, describe_automatic, fitted_look
 from .widgets.message_bar import MessageBar
 from .widgets.model_selector import CHECKPOINT_FILTER
 from .widgets.recent_menu import RecentMenu
@@ -116,23 +116,28 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
     def _build_toolbars(self) -> None:
+        """Row 1: files, views and zoom, then quality, device and model; row 2: the look."""
         hold = self.hold = HoldOriginal(self.compare, self.action["original"].isChecked, self)
         files = QToolBar("File")
         files.setObjectName("file_toolbar")
         fill(files, TOOLBAR, self.action, {"hold": hold.button})
         self.addToolBar(files)
-        self.addToolBarBreak()
         toolbar = self.toolbar = EnhanceToolbar(dict.fromkeys(["auto", self.session.device]))
-        self.looks = toolbar.looks
-        self.looks.previewed.connect(self.session.preview_look)
-        self.looks.committed.connect(self._commit_look)
-        self.looks.editing_done.connect(self.compare.setFocus)
         toolbar.quality_chosen.connect(self.set_quality)
         toolbar.device_chosen.connect(self.set_device)
         self.model_selector = toolbar.model_selector
         self.model_selector.chosen.connect(self.session.load_model)
         self.model_selector.load_requested.connect(self.choose_model)
         self.addToolBar(toolbar)
+        self.addToolBarBreak()
+        look_bar = QToolBar("Look")
+        look_bar.setObjectName("look_toolbar")
+        self.looks = LookControls()
+        self.looks.previewed.connect(self.session.preview_look)
+        self.looks.committed.connect(self._commit_look)
+        self.looks.editing_done.connect(self.compare.setFocus)
+        look_bar.addWidget(self.looks)
+        self.addToolBar(look_bar)
 
     def _build_batch_dock(self) -> None:
         self.batch = BatchPanel(self.settings, lambda: self.session.engine,

@@ -17,13 +17,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDoubleSpinBox, QFrame, QHBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QWidget
 
 from zerodce_core.exposure import LIMITS as EXPOSURE_LIMITS
 from zerodce_core.exposure import TARGET, mean_level
 from zerodce_core.pipeline import AUTO_DENOISE, Look
 
-from .look_slider import LookField, LookSlider
+from .look_slider import LookField, LookSlider, NumberBox
 
 if TYPE_CHECKING:
     from zerodce_core.engine import CurveMaps
@@ -78,7 +78,7 @@ def describe_automatic(look: Look, maps: CurveMaps) -> str:
     return f"Auto: {', '.join(parts)}" if parts else ""
 
 
-class LookSpinBox(QDoubleSpinBox):
+class LookSpinBox(NumberBox):
     """A spin box for one field (the batch queue's form); "auto", one step below the
     minimum, where the field offers it."""
 

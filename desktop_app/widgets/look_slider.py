@@ -49,6 +49,16 @@ class LookField:
         return round(value / self.step)
 
 
+class NumberBox(QDoubleSpinBox):
+    """A spin box that writes numbers without trailing zeros: "8 of 8", "4.15 of 8"."""
+
+    def textFromValue(self, value: float) -> str:  # noqa: N802 (Qt override)
+        locale = self.locale()
+        text = locale.toString(value, "f", self.decimals())
+        point = locale.decimalPoint()
+        return text.rstrip("0").rstrip(point) if point in text else text
+
+
 class LookSlider(QWidget):
     """Slider plus spin box (plus "Auto" where the field offers it) for one `LookField`."""
 
@@ -61,9 +71,9 @@ class LookSlider(QWidget):
         self.field = field
         self.label = QLabel(field.label)
         self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setMinimumWidth(110)
+        self.slider.setMinimumWidth(100)
         self.slider.setPageStep(field.ticks(field.page))
-        self.spin = QDoubleSpinBox()
+        self.spin = NumberBox()
         self.spin.setDecimals(field.decimals)
         self.spin.setSingleStep(field.step * field.scale)
         self.spin.setKeyboardTracking(False)

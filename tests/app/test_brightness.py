@@ -39,7 +39,7 @@ def test_a_dark_photo_is_lifted_to_the_automatic_brightness(qtbot, exposure_wind
     maps = window.session.document.maps
     assert maps.exposure == TARGET and maps.auto_strength == TINY_ITERATIONS
     assert brightness.spin.text() == f"auto ({TARGET:.0%})"
-    assert window.looks.controls["strength"].spin.text() == f"auto (4.00 of {TINY_ITERATIONS})"
+    assert window.looks.controls["strength"].spin.text() == f"auto (4 of {TINY_ITERATIONS})"
     automatic = window.status.automatic_label
     assert automatic.isVisibleTo(window) and automatic.text().startswith("Auto: brightness ")
     assert f"\u2192 {TARGET:.0%}, strength 4 of {TINY_ITERATIONS}" in automatic.text()
