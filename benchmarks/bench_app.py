@@ -32,8 +32,9 @@ sys.path.insert(0, str(ROOT))
 
 #: Run in a fresh process whose working directory is the checkout to measure. A 5 ms timer,
 #: started where the entry point installs its excepthook (the QApplication exists, the window
-#: not yet), notes when the window is visible with the event loop running, and when the
-#: open document has curves (what the window shows is then the enhanced photo).
+#: not yet), notes when the window is visible with the event loop running, then stops (so it
+#: takes no time from the model loading) and waits for the first document with curves: the
+#: window's own slot has shown it enhanced by then.
 STARTUP_CHILD = """
 import sys, time
 t0 = float(sys.argv[1])
@@ -41,16 +42,17 @@ import desktop_app.__main__ as entry
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 marks = {}
+def shown(prepared):
+    if prepared.document.maps is not None and "photo" not in marks:
+        marks["photo"] = time.time() - t0
+        QApplication.instance().quit()
 def watch():
     app = QApplication.instance()
     window = next((w for w in app.topLevelWidgets() if hasattr(w, "session")), None)
-    if window is None or not window.isVisible():
-        return
-    marks.setdefault("window", time.time() - t0)
-    document = window.session.document
-    if document is not None and document.maps is not None:
-        marks["photo"] = time.time() - t0
-        app.quit()
+    if window is not None and window.isVisible():
+        marks["window"] = time.time() - t0
+        timer.stop()
+        window.session.document_ready.connect(shown)
 timer = QTimer()
 timer.timeout.connect(watch)
 install = entry.install_excepthook
