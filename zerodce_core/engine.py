@@ -8,16 +8,21 @@ Quality modes:
   the small maps are upsampled on the fly by the render kernel, so full-size
   float maps never exist.
 - full: the network sees every pixel, in overlapping tiles (overlap beyond the
-  receptive field, so tiled output equals untiled), and the full-size maps are
-  kept as int16 (2 bytes per value, 3e-5 resolution) to bound memory.
+  receptive field, so tiled output equals untiled); `tiles.TiledMaps` keeps an overview
+  and as many int16 tiles (3e-5 resolution) as a memory budget allows, and render goes
+  tile by tile, so memory stays bounded at any photo size.
+
+The network runs in the precision the device does fastest (`device.curve_precision`):
+int8 on CPUs with VNNI (`quantized.Int8DCENet`), bf16 where supported, else fp32.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Literal, TypeVar, get_args
 
 import cv2
 import numpy as np
@@ -28,24 +33,27 @@ from . import kernels
 from .checkpoint import LoadedCheckpoint, ModelInfo, load_checkpoint
 from .curves import apply_curves_
 from .denoiser import MAP_SIZE, Denoiser
-from .device import fast_dtype, select_device
+from .device import Precision, curve_precision, fast_dtype, select_device
 from .errors import ZeroDCEError
 from .exposure import auto_exposure, auto_strength, check_exposure, mean_level
-from .model import RECEPTIVE_RADIUS, CurveNet, NoiseNet
+from .model import CurveNet, NoiseNet
 from .noise import NoiseProfile, measure_noise
 from .pixels import UnsupportedImageError as UnsupportedImageError  # raised by estimate
 from .pixels import merge_channels, split_channels, to_bit_depth
 from .progress import Progress
+from .quantized import Int8DCENet, int8_available, quantizable
+from .tiles import DEFAULT_BUDGET, INT16_SCALE, Network, TiledMaps, full_maps
 from .validate import in_range, one_of, optional_in_range
 
 Mode = Literal["fast", "full"]
-INT16_SCALE = 32767.0
+PRECISIONS = ("auto", "fp32", "bf16", "int8")
 DEPTH_DTYPES: dict[int, type[np.integer]] = {8: np.uint8, 16: np.uint16}
 #: Exposure calibration: thumbnail size, bisection steps, and the levels the net is asked for.
 CALIBRATION_SIZE = 128
 CALIBRATION_STEPS = 7
 NETWORK_LEVELS = (0.05, 1.2)
 MIN_SIZE = 16  # fast_size and tile_size below this would only waste time
+T = TypeVar("T")
 
 
 @dataclasses.dataclass
@@ -53,7 +61,9 @@ class CurveMaps:
     """Everything `render` needs: the source pixels and the network's curve maps."""
 
     rgb: np.ndarray  # (H, W, 3) uint8 or uint16
-    maps: np.ndarray  # (3k, h, w) float32 (fast) or int16 (full)
+    #: (3k, h, w): float32 small maps (fast mode, full mode's overview), or int16 full-size
+    #: maps (fast mode on photos no larger than the network's input)
+    maps: np.ndarray
     iterations: int
     shared: bool  # one map reused by every iteration (Zero-DCE++)
     alpha: np.ndarray | None = None  # passed through untouched
@@ -64,6 +74,7 @@ class CurveMaps:
     noise: NoiseProfile | None = None  # the source's measured noise, once asked for
     auto_strength: float | None = None  # the strength fitted with the exposure (None: all)
     network_level: float | None = None  # the level the conditioned net was asked for
+    tiles: TiledMaps | None = None  # full mode: the full-resolution maps, tile by tile
 
     @property
     def default_strength(self) -> float:
@@ -95,7 +106,7 @@ class CurveMaps:
             maps = _downscale_maps(maps, self.map_scale, size)
         alpha = None if self.alpha is None else _resize(self.alpha[..., None], size)[..., 0]
         return dataclasses.replace(self, rgb=_resize(self.rgb, size), maps=maps, alpha=alpha,
-                                   noise=None)
+                                   noise=None, tiles=None)
 
     def small_maps(self, max_side: int) -> tuple[np.ndarray, np.ndarray]:
         """(rgb, float32 maps) of one size, at most `max_side` long, for cheap gain maps."""
@@ -123,25 +134,44 @@ class Engine:
         mode: Mode = "fast",
         fast_size: int = 512,
         tile_size: int = 512,
-        precision: Literal["auto", "fp32"] = "auto",
+        precision: Literal["auto", "fp32", "bf16", "int8"] = "auto",
         denoiser: str | Path | NoiseNet | None = None,
+        map_budget: int = DEFAULT_BUDGET,
     ) -> None:
+        """`precision` "auto" picks what the device runs fastest (see `device`); "fp32",
+        "bf16" and "int8" force one. `map_budget` is how many bytes of full-resolution maps
+        full mode keeps (beyond it, tiles are computed again when rendered)."""
         one_of("mode", mode, get_args(Mode))
         in_range("fast_size", fast_size, MIN_SIZE, integer=True)
         in_range("tile_size", tile_size, MIN_SIZE, integer=True)
-        one_of("precision", precision, ("auto", "fp32"))
+        in_range("map_budget", map_budget, 0, integer=True)
+        one_of("precision", precision, PRECISIONS)
+        kernels.warm_up()  # the first start after installation compiles while we load
         self.device = select_device(device)
         loaded = _load(model, self.device)
         if not isinstance(loaded.model, CurveNet):
             raise ZeroDCEError(f"{loaded.info.path}: holds a {loaded.info.arch} model, which "
                                "reduces noise; the engine needs a curve model (e.g. zerodce)")
         self.info: ModelInfo = loaded.info
-        self.dtype = fast_dtype(self.device) if precision == "auto" else torch.float32
-        self.net = loaded.model.to(self.device, self.dtype, memory_format=torch.channels_last)
+        int8_ready = (self.device.type == "cpu" and quantizable(loaded.model)
+                      and int8_available())
+        if precision == "int8" and not int8_ready:
+            raise ZeroDCEError("int8 needs the CPU, a DCE-Net model (zerodce or "
+                               "zerodce-exposure) and an x86 build of PyTorch")
+        self.precision: Precision = (curve_precision(self.device, int8_ready)
+                                     if precision == "auto" else precision)
+        # The float parts (the denoiser; the curve net unless int8) run in this type.
+        self.dtype = {"fp32": torch.float32, "bf16": torch.bfloat16}.get(
+            precision, fast_dtype(self.device))
+        net_dtype = torch.float32 if self.precision == "int8" else self.dtype
+        self.net = loaded.model.to(self.device, net_dtype, memory_format=torch.channels_last)
         self.net.eval()
+        self._int8 = (Int8DCENet(self.net, NETWORK_LEVELS) if self.precision == "int8"
+                      else None)
         self.mode: Mode = mode
         self.fast_size = fast_size
         self.tile_size = tile_size
+        self.map_budget = map_budget
         self._denoiser_source = denoiser
         self._denoiser: Denoiser | None = None
 
@@ -210,15 +240,22 @@ class Engine:
                 strength = auto_strength(own, level, self.iterations)
             net_level = network_level or self._network_level(small, level,
                                                              strength or self.iterations)
-        if mode == "fast" and small is not rgb:
-            maps = self._estimate_tiled(small, progress, net_level)
-            maps = maps.astype(np.float32) / INT16_SCALE
+        channels = 3 * self.net.map_count
+        tiles = None
+        if mode == "full":
+            tiles = self._with_smaller_tiles_on_oom(lambda tile: TiledMaps(
+                self._network, rgb, net_level, channels, tile, self.map_budget, progress))
+            maps = tiles.overview
         else:
-            maps = self._estimate_tiled(rgb, progress, net_level)
+            maps = self._with_smaller_tiles_on_oom(lambda tile: full_maps(
+                self._network, small, net_level, channels, tile, progress))
+            if small is not rgb:
+                maps = maps.astype(np.float32) / INT16_SCALE
         return CurveMaps(rgb=rgb, maps=maps, iterations=self.iterations,
                          shared=self.net.shared_maps, alpha=alpha, gray=gray, mode=mode,
                          seconds=time.perf_counter() - started, exposure=level,
-                         auto_strength=strength, network_level=net_level)
+                         auto_strength=strength, network_level=net_level,
+                         tiles=tiles)
 
     def render(self, curve_maps: CurveMaps, strength: float | None = None, *,
                bit_depth: int | None = None) -> np.ndarray:
@@ -228,8 +265,16 @@ class Engine:
         if strength is None:
             strength = curve_maps.default_strength
         dtype = None if bit_depth is None else DEPTH_DTYPES[bit_depth]
-        out = kernels.render_curves(curve_maps.rgb, curve_maps.maps, curve_maps.map_scale,
-                                    curve_maps.shared, strength, curve_maps.iterations, dtype)
+        rgb, tiles = curve_maps.rgb, curve_maps.tiles
+        if tiles is None:
+            out = kernels.render_curves(rgb, curve_maps.maps, curve_maps.map_scale,
+                                        curve_maps.shared, strength, curve_maps.iterations, dtype)
+        else:
+            rgb = np.ascontiguousarray(rgb)
+            out = np.empty(rgb.shape, dtype or rgb.dtype)
+            for index, box in enumerate(tiles.boxes):
+                kernels.render_into(out, rgb, tiles.tile(index), 1.0 / INT16_SCALE,
+                                    curve_maps.shared, strength, curve_maps.iterations, box=box)
         alpha = curve_maps.alpha
         if alpha is not None and alpha.dtype != out.dtype:
             alpha = to_bit_depth(alpha, 8 * out.dtype.itemsize)
@@ -251,54 +296,41 @@ class Engine:
             thumb = _resize(small, _fit(height, width, CALIBRATION_SIZE))
         peak = float(np.iinfo(thumb.dtype).max)
         x = torch.from_numpy(np.ascontiguousarray(thumb)).to(self.device)
-        x = x.permute(2, 0, 1)[None].float().div_(peak)
-        net_input = x.to(self.dtype).contiguous(memory_format=torch.channels_last)
+        x = x.permute(2, 0, 1).float().div_(peak)
         low, high = NETWORK_LEVELS
         with torch.inference_mode():
             for _ in range(CALIBRATION_STEPS):
                 middle = (low + high) / 2
-                maps = self.net(net_input, torch.full((1,), middle, device=self.device))
+                maps = self._network(thumb, middle)  # in the precision the photo will get
                 out = apply_curves_(x.clone(), maps.float(), strength, self.iterations)
                 reached = float(out.mean())
                 low, high = (middle, high) if reached < target else (low, middle)
         return (low + high) / 2
 
-    def _estimate_tiled(self, rgb: np.ndarray, progress: Progress | None,
-                        level: float | None) -> np.ndarray:
-        """Full-resolution maps as int16, computed tile by tile; halves tiles on out-of-memory."""
+    @property
+    def _network(self) -> Network:
+        return self._float_maps if self._int8 is None else self._int8.maps
+
+    def _float_maps(self, patch: np.ndarray, level: float | None) -> torch.Tensor:
+        """The float network on one (h, w, 3) uint8/uint16 patch: (3k, h, w) maps."""
+        peak = float(np.iinfo(patch.dtype).max)
+        x = torch.from_numpy(np.ascontiguousarray(patch)).to(self.device)
+        x = x.permute(2, 0, 1)[None].to(self.dtype).mul_(1.0 / peak)
+        levels = None if level is None else torch.full((1,), level, device=self.device)
+        return self.net(x.contiguous(memory_format=torch.channels_last), levels)[0]
+
+    def _with_smaller_tiles_on_oom(self, run: Callable[[int], T]) -> T:
+        """`run(tile_size)`, halving the tiles on out-of-memory (GPUs) down to 64 px."""
         tile = self.tile_size
         while True:
             try:
-                return self._run_tiles(rgb, tile, progress, level)
+                return run(tile)
             except torch.OutOfMemoryError:
                 if tile <= 64:
                     raise
                 tile //= 2
                 if self.device.type == "cuda":
                     torch.cuda.empty_cache()
-
-    def _run_tiles(self, rgb: np.ndarray, tile: int, progress: Progress | None,
-                   level: float | None) -> np.ndarray:
-        height, width = rgb.shape[:2]
-        levels = None if level is None else torch.full((1,), level, device=self.device)
-        margin = RECEPTIVE_RADIUS + 1
-        channels = 3 * self.net.map_count
-        maps = np.empty((channels, height, width), np.int16)
-        peak = float(np.iinfo(rgb.dtype).max)
-        boxes = [(y, x) for y in range(0, height, tile) for x in range(0, width, tile)]
-        with torch.inference_mode():
-            for done, (y, x) in enumerate(boxes, 1):
-                y0, x0 = max(y - margin, 0), max(x - margin, 0)
-                y1, x1 = min(y + tile + margin, height), min(x + tile + margin, width)
-                patch = torch.from_numpy(np.array(rgb[y0:y1, x0:x1])).to(self.device)
-                patch = patch.permute(2, 0, 1)[None].to(self.dtype).mul_(1.0 / peak)
-                out = self.net(patch.contiguous(memory_format=torch.channels_last), levels)[0]
-                core = out[:, y - y0 : y - y0 + tile, x - x0 : x - x0 + tile]
-                core = core.float().mul_(INT16_SCALE).round_().to(torch.int16).cpu()
-                maps[:, y : y + core.shape[1], x : x + core.shape[2]] = core.numpy()
-                if progress is not None:
-                    progress(done, len(boxes))
-        return maps
 
 
 def _downscale_maps(maps: np.ndarray, scale: float, size: tuple[int, int]) -> np.ndarray:
