@@ -173,3 +173,69 @@ def test_any_error_in_one_file_fails_that_file_only(engine, tmp_path, monkeypatc
     items = _run(engine, sources, BatchOptions(out_dir=tmp_path / "o"))
     assert [(i.status, i.reason) for i in items] == [
         (Status.FAILED, "'a bug in a stage'"), (Status.DONE, "")]
+
+
+def test_pipelined_batch_writes_what_one_photo_at_a_time_writes(engine, tmp_path):
+    """Decode-ahead and write-behind change when things happen, never the bytes written."""
+    from zerodce_core.pipeline import Look, enhance_photo
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for index in range(5):
+        _photo(folder / f"{index}.jpg", 15 + 8 * index, size=(160, 120))
+    _photo(folder / "16bit.png", 22, size=(64, 48))
+    options = BatchOptions(out_dir=tmp_path / "out", look=Look(strength=6.5),
+                           encode=EncodeOptions(quality=90), compare_gamma=True)
+    events = list(run_batch(engine, plan_batch([folder], options), options))
+    assert {e.item.status for e in events} == {Status.RUNNING, Status.DONE}
+    # The next photo starts before the previous one is reported written.
+    order = [(e.index, e.item.status) for e in events]
+    assert order.index((1, Status.RUNNING)) < order.index((0, Status.DONE))
+    serial = tmp_path / "serial"
+    for source in sorted(folder.iterdir()):
+        target = serial / f"{source.stem}_enhanced{source.suffix}"
+        enhance_photo(engine, source, target, options.look, options.encode)
+    for target in serial.iterdir():
+        assert (tmp_path / "out" / target.name).read_bytes() == target.read_bytes()
+    assert len(list((tmp_path / "out").glob("*_vs_gamma.jpg"))) == 6
+
+
+def test_a_failed_write_fails_only_its_photo(engine, tmp_path, monkeypatch):
+    import zerodce_core.batch as batch
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a", "b", "c"):
+        _photo(folder / f"{name}.png")
+    real = batch.write_developed
+
+    def failing(developed, *args, **kwargs):
+        if developed.path.stem.startswith("b"):
+            raise OSError(28, "No space left on device")
+        return real(developed, *args, **kwargs)
+
+    monkeypatch.setattr(batch, "write_developed", failing)
+    items = _run(engine, [folder], BatchOptions(out_dir=tmp_path / "out"))
+    assert [i.status for i in items] == [Status.DONE, Status.FAILED, Status.DONE]
+    assert items[1].reason == "disk is full"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "a_enhanced.png", "c_enhanced.png"]
+
+
+def test_cancelling_the_next_photo_still_reports_the_previous_one_written(model_file, tmp_path):
+    engine = Engine(model_file, device="cpu", mode="full", tile_size=16)
+    options = BatchOptions(out_dir=tmp_path / "o", mode="full")
+    items = plan_batch([_photo(tmp_path / "a.png"), _photo(tmp_path / "b.png")], options)
+    calls = []
+
+    def stop_in_the_second_photo(done, total):
+        calls.append(done)
+        if done == 1 and len(calls) > 1:
+            raise Cancelled("stop")
+
+    events = []
+    with pytest.raises(Cancelled):
+        for event in run_batch(engine, items, options, progress=stop_in_the_second_photo):
+            events.append((event.index, event.item.status))
+    assert events[-1] == (0, Status.DONE)
+    assert [p.name for p in (tmp_path / "o").iterdir()] == ["a_enhanced.png"]

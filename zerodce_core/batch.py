@@ -27,6 +27,7 @@ import logging
 import os
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, get_args
 
@@ -35,12 +36,12 @@ import numpy as np
 from .errors import Cancelled, os_reason
 from .formats import output_format
 from .gamma import comparison_sheet
-from .imageio import is_image_file, write_image
+from .imageio import DecodedImage, is_image_file, read_image, write_image
 from .output import OutputGuard, is_temp_file, real_key
-from .pipeline import EncodeOptions, Look, enhance_photo
+from .pipeline import Developed, EncodeOptions, Look, develop_photo, estimate, write_developed
 from .progress import Progress
 from .validate import OptionError, one_of
-from .video import VideoOptions, VideoProgress, enhance_video, is_video_file
+from .video import VideoOptions, enhance_video, is_video_file
 
 if TYPE_CHECKING:  # the engine imports torch (1.5-2 s): the app's window does not wait
     from .engine import Engine, Mode
@@ -171,17 +172,109 @@ def run_batch(engine: Engine, items: list[BatchItem], options: BatchOptions,
     """Process queued items, yielding an event when each starts, after each video frame, and
     at its end; items not queued are passed through once.
 
+    Photos run as a pipeline (`PhotoPipeline`): the next one is decoded and the previous one
+    encoded and written while this one is computed, so a photo's final event comes once its
+    file is written, after the next photo's start. Files and events are otherwise those of
+    one photo at a time.
+
     Closing the generator mid-video stops between frames and leaves no partial output.
     `progress(done, total)` reaches the network tile by tile; if it raises Cancelled the
-    batch stops inside that file, with no output written. `guard` (default: `batch_guard`
-    of `items`) is for a batch run in parts, e.g. by Ray workers, that protects every input.
+    batch stops inside that file, with no output written for it. `guard` (default:
+    `batch_guard` of `items`) is for a batch run in parts, e.g. by Ray workers, that protects
+    every input.
     """
     guard = guard or batch_guard(items, options)
-    for index, item in enumerate(items):
-        if item.status is Status.QUEUED:
-            yield from _run_item(engine, index, item, options, guard, progress)
+    with PhotoPipeline(items, options, guard) as photos:
+        try:
+            for index, item in enumerate(items):
+                if item.status is Status.QUEUED:
+                    photos.prefetch_after(index)
+                    yield from _run_item(engine, index, item, options, guard, progress, photos)
+                else:
+                    yield ItemEvent(index, item)
+        except Cancelled:
+            yield from photos.written()  # the photo before the cancelled one is complete
+            raise
+        yield from photos.written()
+
+
+class PhotoPipeline:
+    """Reading ahead and writing behind, so a photo's compute overlaps the I/O of its
+    neighbours: one photo decoding, one computing, one encoding, never more (memory stays
+    that of three photos). Threads do the I/O: decoders and encoders release the GIL."""
+
+    def __init__(self, items: list[BatchItem], options: BatchOptions,
+                 guard: OutputGuard) -> None:
+        self.items, self.options, self.guard = items, options, guard
+        self._reader = ThreadPoolExecutor(1, "zerodce-read")
+        self._writer = ThreadPoolExecutor(1, "zerodce-write")
+        self._reads: dict[int, Future[DecodedImage]] = {}
+        self._pending: tuple[int, BatchItem, Developed, Future[None], float] | None = None
+
+    def __enter__(self) -> PhotoPipeline:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for future in self._reads.values():
+            future.cancel()
+        if self._pending is not None:  # stopped early: the write in flight still completes
+            self._pending[3].exception()
+        self._reader.shutdown(wait=True, cancel_futures=True)
+        self._writer.shutdown(wait=True)
+
+    def prefetch_after(self, index: int) -> None:
+        """Start decoding the next queued photo whose outputs are still to be made."""
+        for later in range(index + 1, len(self.items)):
+            item = self.items[later]
+            if item.status is not Status.QUEUED or later in self._reads:
+                continue
+            if not is_video_file(item.source) and not _outputs_exist(item, self.options,
+                                                                      self.guard):
+                self._reads[later] = self._reader.submit(read_image, item.source)
+            return
+
+    def develop(self, engine: Engine, index: int, item: BatchItem,
+                progress: Progress | None) -> Developed:
+        """Estimate and develop the photo of `items[index]` (decoded ahead if it could be):
+        `enhance_photo` without the write."""
+        self.guard.protect(item.source)
+        self.guard.check(item.target)
+        ahead = self._reads.pop(index, None)
+        decoded = read_image(item.source) if ahead is None else ahead.result()
+        look = self.options.look
+        maps = estimate(engine, decoded.pixels, look, mode=self.options.mode, progress=progress)
+        return develop_photo(engine, decoded, maps, item.target, look, self.options.encode)
+
+    def write(self, index: int, item: BatchItem, developed: Developed, started: float) -> None:
+        """Encode and write in the background; `written` reports how it went."""
+        future = self._writer.submit(self._write, developed, item.source.name)
+        self._pending = (index, item, developed, future, started)
+
+    def _write(self, developed: Developed, title: str) -> None:
+        write_developed(developed, self.options.encode, guard=self.guard)
+        if self.options.compare_gamma:
+            sheet = comparison_sheet(developed.source.pixels, developed.pixels, title=title)
+            write_image(comparison_path(developed.path), np.asarray(sheet), format="jpeg",
+                        quality=90, guard=self.guard)
+
+    def written(self) -> Iterator[ItemEvent]:
+        """Wait for the write in flight, if any, and yield its item's final event."""
+        if self._pending is None:
+            return
+        index, item, developed, future, started = self._pending
+        self._pending = None
+        error = future.exception()
+        if error is not None and not isinstance(error, Exception):
+            raise error  # an interrupt stops the batch, as it would have without the thread
+        if error is None:
+            outcome = dataclasses.replace(item, status=Status.DONE,
+                                          warnings=tuple(developed.source.warnings))
         else:
-            yield ItemEvent(index, item)
+            log.debug("%s failed", item.source, exc_info=error)
+            outcome = dataclasses.replace(item, status=Status.FAILED,
+                                          reason=_reason(error, item))
+        yield ItemEvent(index, dataclasses.replace(outcome,
+                                                   seconds=time.perf_counter() - started))
 
 
 def summarize(items: Iterable[BatchItem]) -> dict[str, int]:
@@ -207,20 +300,28 @@ def write_report(path: str | Path, items: list[BatchItem], options: BatchOptions
 
 
 def _run_item(engine: Engine, index: int, item: BatchItem, options: BatchOptions,
-              guard: OutputGuard, progress: Progress | None) -> Iterator[ItemEvent]:
+              guard: OutputGuard, progress: Progress | None,
+              photos: PhotoPipeline) -> Iterator[ItemEvent]:
     started = time.perf_counter()
     try:
-        existing = [p for p in _outputs(item, options) if p.exists()]
-        if existing and not guard.replace:
+        if _outputs_exist(item, options, guard):
+            existing = next(p for p in _outputs(item, options) if p.exists())
             yield ItemEvent(index, dataclasses.replace(
-                item, status=Status.SKIPPED, reason=f"output exists: {existing[0].name}"))
+                item, status=Status.SKIPPED, reason=f"output exists: {existing.name}"))
             return
         running = dataclasses.replace(item, status=Status.RUNNING)
         yield ItemEvent(index, running)
+        if not is_video_file(item.source):
+            developed = photos.develop(engine, index, item, progress)
+            yield from photos.written()
+            photos.write(index, running, developed, started)
+            return
+        yield from photos.written()
         warnings: list[str] = []
-        with contextlib.closing(_enhance(engine, item, options, guard, progress,
-                                         warnings)) as steps:
+        with contextlib.closing(enhance_video(engine, item.source, item.target, options.video,
+                                              look=options.look, guard=guard)) as steps:
             for step in steps:
+                warnings += step.warnings
                 yield ItemEvent(index, dataclasses.replace(
                     running, frame=step.frame, frames=step.total, eta=step.eta))
     except Cancelled:
@@ -233,24 +334,9 @@ def _run_item(engine: Engine, index: int, item: BatchItem, options: BatchOptions
     yield ItemEvent(index, dataclasses.replace(outcome, seconds=time.perf_counter() - started))
 
 
-def _enhance(engine: Engine, item: BatchItem, options: BatchOptions, guard: OutputGuard,
-             progress: Progress | None, warnings: list[str]) -> Iterator[VideoProgress]:
-    """Any supported file: videos yield progress per frame, photos finish without yielding;
-    what the user should be warned about is added to `warnings`."""
-    if is_video_file(item.source):
-        for step in enhance_video(engine, item.source, item.target, options.video,
-                                  look=options.look, guard=guard):
-            warnings += step.warnings
-            yield step
-        return
-    developed = enhance_photo(engine, item.source, item.target, options.look, options.encode,
-                              mode=options.mode, progress=progress, guard=guard)
-    warnings += developed.source.warnings
-    if options.compare_gamma:
-        sheet = comparison_sheet(developed.source.pixels, developed.pixels,
-                                 title=item.source.name)
-        write_image(comparison_path(item.target), np.asarray(sheet), format="jpeg",
-                    quality=90, guard=guard)
+def _outputs_exist(item: BatchItem, options: BatchOptions, guard: OutputGuard) -> bool:
+    """True when the item is to be skipped: an output exists and may not be replaced."""
+    return not guard.replace and any(p.exists() for p in _outputs(item, options))
 
 
 def _outputs(item: BatchItem, options: BatchOptions) -> list[Path]:

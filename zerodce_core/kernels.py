@@ -28,6 +28,8 @@ import numpy as np
 
 #: Bands per thread: a few, so a band that waits on a busy core does not hold the others up.
 BANDS_PER_THREAD = 3
+#: Smaller renders run on the calling thread alone (handing them out costs more).
+MIN_BAND_ROWS = 16
 
 
 @numba.njit(cache=True, nogil=True)
@@ -154,10 +156,11 @@ def render_into(out: np.ndarray, src: np.ndarray, maps: np.ndarray, map_scale: f
     cols = np.array([x, x + box_w], np.int64)
     origin = np.array([y, x], np.int64)
     span = np.array([box_h, box_w], np.int64)
-    bands = min(box_h, _POOL.threads * BANDS_PER_THREAD)
+    bands = 1 if _POOL.threads == 1 else \
+        max(1, min(box_h // MIN_BAND_ROWS, _POOL.threads * BANDS_PER_THREAD))
     edges = [y + box_h * i // bands for i in range(bands + 1)]
     rows = [np.array(edges[i : i + 2], np.int64) for i in range(bands)]
-    if bands <= 1 or _POOL.threads == 1:
+    if bands == 1:
         for r in rows:
             _render_band(*args, r, cols, origin, span)
         return

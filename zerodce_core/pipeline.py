@@ -9,8 +9,10 @@ added once, here, and every front end gets it:
 - `estimate` runs the network for the look's exposure (fitted to each photo by default);
 - `render` applies the curves: fast enough for a slider moving over preview maps;
 - `finish` runs the stages after the curves (learned noise reduction, on by default);
-- `develop` is both; `save_photo` develops full-size maps and writes the file with the
-  source's metadata through the output guard (never onto the original, atomically);
+- `develop` is both; `save_photo` develops full-size maps (`develop_photo`: all the
+  compute) and writes the file with the source's metadata (`write_developed`) through the
+  output guard (never onto the original, atomically): the batch runs the two halves of
+  different photos at once;
 - `enhance_photo` is the whole path for one file.
 
 `Look` is what the user sees (strength, noise reduction, exposure); `EncodeOptions` is how
@@ -78,11 +80,14 @@ class Look:
 
 @dataclass(frozen=True)
 class Developed:
-    """What `save_photo` wrote, and from what (the batch makes its gamma sheet from it)."""
+    """A developed photo and where it goes (`develop_photo`), written by `write_developed`;
+    the batch makes its gamma sheet from it."""
 
     path: Path
     source: DecodedImage
     pixels: np.ndarray  # as developed, before the format's own conversions (alpha, depth)
+    format: str  # the format registry's name
+    bit_depth: int  # bits per channel written
 
 
 def estimate(engine: Engine, pixels: np.ndarray, look: Look, *, mode: Mode | None = None,
@@ -119,27 +124,44 @@ def develop(engine: Engine, maps: CurveMaps, look: Look, *,
     return finish(engine, render(engine, maps, look, bit_depth=bit_depth), maps, look)
 
 
+def develop_photo(engine: Engine, decoded: DecodedImage, maps: CurveMaps, target: str | Path,
+                  look: Look = Look(), encode: EncodeOptions = EncodeOptions()) -> Developed:
+    """The finished pixels of `decoded` for `target` (the format is `encode`'s, else the
+    target's extension; its bit depth decides the render's): all of the compute, no file."""
+    target = Path(target)
+    fmt = image_format(encode.format) if encode.format else format_for_path(target)
+    depth = fmt.output_depth(encode.bit_depth, decoded.bit_depth)
+    return Developed(target, decoded, develop(engine, maps, look, bit_depth=depth), fmt.name,
+                     depth)
+
+
+def write_developed(developed: Developed, encode: EncodeOptions = EncodeOptions(), *,
+                    guard: OutputGuard | None = None) -> Developed:
+    """Encode `developed` with its source's metadata (unless `encode` drops it) and write it
+    through `guard` (atomically; never onto a protected file)."""
+    keep = encode.keep_metadata
+    source = developed.source
+    write_image(developed.path, developed.pixels, format=developed.format,
+                quality=encode.quality, bit_depth=developed.bit_depth,
+                icc_profile=source.icc_profile if keep else None,
+                exif=source.exif if keep else None, guard=guard or OutputGuard())
+    return developed
+
+
 def save_photo(engine: Engine, decoded: DecodedImage, maps: CurveMaps, target: str | Path,
                look: Look = Look(), encode: EncodeOptions = EncodeOptions(), *,
                guard: OutputGuard | None = None) -> Developed:
     """Develop full-size `maps` of `decoded` and write them to `target` with its metadata.
 
-    The format is `encode`'s, else the target's extension. `guard` decides about existing
-    files (default: replace them); the source file itself is never replaced.
+    `guard` decides about existing files (default: replace them); the source file itself is
+    never replaced. Checked before any work.
     """
-    target = Path(target)
     guard = guard or OutputGuard()
     if decoded.path is not None:
         guard.protect(decoded.path)
     guard.check(target)
-    fmt = image_format(encode.format) if encode.format else format_for_path(target)
-    depth = fmt.output_depth(encode.bit_depth, decoded.bit_depth)
-    pixels = develop(engine, maps, look, bit_depth=depth)
-    keep = encode.keep_metadata
-    write_image(target, pixels, format=fmt.name, quality=encode.quality, bit_depth=depth,
-                icc_profile=decoded.icc_profile if keep else None,
-                exif=decoded.exif if keep else None, guard=guard)
-    return Developed(target, decoded, pixels)
+    return write_developed(develop_photo(engine, decoded, maps, target, look, encode), encode,
+                           guard=guard)
 
 
 def enhance_photo(engine: Engine, source: str | Path, target: str | Path, look: Look = Look(),

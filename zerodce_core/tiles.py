@@ -56,7 +56,8 @@ def run_tile(network: Network, rgb: np.ndarray, box: Box, level: float | None) -
 
 
 def to_int16(maps: torch.Tensor) -> np.ndarray:
-    return maps.float().mul_(INT16_SCALE).round_().to(torch.int16).cpu().numpy()
+    """`maps` in [-1, 1] as int16 (a new array: `maps` is left as it is)."""
+    return (maps.float() * INT16_SCALE).round_().to(torch.int16).cpu().numpy()
 
 
 def full_maps(network: Network, rgb: np.ndarray, level: float | None, channels: int,
