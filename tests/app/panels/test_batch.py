@@ -71,7 +71,9 @@ def test_pause_holds_the_queue_until_resumed(qtbot, window, tmp_path):
     with qtbot.waitSignal(panel.item_finished, timeout=20000):
         panel.start()
         panel.toggle_pause()  # takes effect once the photo in progress is written
-    assert [s[1] for s in panel.states()] == ["done", "queued", "queued"]
+    # The batch is a pipeline: the next photo may already be computed, held unwritten.
+    assert [s[1] for s in panel.states()] in (["done", "queued", "queued"],
+                                              ["done", "running", "queued"])
     assert panel.pause_button.text() == "Resume"
     assert panel.eta_label.text().endswith("paused")
     assert len(list((tmp_path / "out").iterdir())) == 1
