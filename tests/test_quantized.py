@@ -66,4 +66,4 @@ def test_int8_is_refused_where_it_cannot_run():
 
 def test_the_stress_chart_spans_black_to_white_with_fine_detail():
     chart = stress_chart()
-    assert chart.shape == (1, 3, 192, 192) and chart.min() == 0 and chart.max() == 1
+    assert chart.shape == (1, 3, 128, 128) and chart.min() == 0 and chart.max() == 1

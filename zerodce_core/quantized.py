@@ -32,7 +32,7 @@ from .model import BASE_EXPOSURE, DCENet
 #: Activation ranges get this much room above the stress chart's.
 HEADROOM = 1.25
 #: Exposure levels (between the lowest and highest the engine asks for) ranges are measured at.
-CALIBRATION_POINTS = 5
+CALIBRATION_POINTS = 3
 #: Layers whose outputs are concatenated (0-based): they share a scale.
 _SHARED = ((0, 5), (1, 4), (2, 3))
 #: Which activation feeds each convolution (None: the photo; pairs enter concatenated).
@@ -52,7 +52,7 @@ def quantizable(net: torch.nn.Module) -> bool:
     return isinstance(net, DCENet)
 
 
-def stress_chart(side: int = 192, seed: int = 0) -> torch.Tensor:
+def stress_chart(side: int = 128, seed: int = 0) -> torch.Tensor:
     """A (1, 3, side, side) float image in [0, 1] that drives every layer to its extremes."""
     rng = np.random.default_rng(seed)
     q = side // 4
