@@ -131,8 +131,8 @@ def flop_floor(size: str, model: str | None) -> dict:
     (best of 5), summed: no implementation of the network in fp32 can beat it here."""
     import torch
 
-    from zerodce_core.checkpoint import load_checkpoint
     from zerodce_core.bundled import default_model_path
+    from zerodce_core.checkpoint import load_checkpoint
 
     torch.set_flush_denormal(True)
     height, width = SIZES[size]
