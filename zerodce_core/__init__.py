@@ -17,20 +17,21 @@ How it is put together:
   (option checks), `errors` (messages for people); `cli` is the `zerodce` command.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("zerodce")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+unknown"
-
 __all__ = ["CurveMaps", "Engine", "__version__"]
 
 
 def __getattr__(name: str) -> object:
-    """Import the engine (and torch, ~1.5 s) only when it is asked for."""
+    """Import the engine (and torch, ~1.5 s) only when it is asked for, and look the version
+    up only when asked (~50 ms: it scans the installed packages), so `zerodce --help` is quick."""
     if name in ("CurveMaps", "Engine"):
         from . import engine
 
         return getattr(engine, name)
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("zerodce")
+        except PackageNotFoundError:  # running from a source tree that was never installed
+            return "0.0.0+unknown"
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

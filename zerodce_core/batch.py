@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Literal, get_args
 
 import numpy as np
 
+from .defaults import MODE, SUFFIX, Mode
 from .errors import Cancelled, os_reason
 from .formats import output_format
 from .gamma import comparison_sheet
@@ -44,13 +45,12 @@ from .validate import OptionError, one_of
 from .video import VideoOptions, enhance_video, is_video_file
 
 if TYPE_CHECKING:  # the engine imports torch (1.5-2 s): the app's window does not wait
-    from .engine import Engine, Mode
+    from .engine import Engine
 
 log = logging.getLogger(__name__)
 
 COMPARISON_SUFFIX = "_vs_gamma.jpg"
-MODES = ("fast", "full")  # engine.Mode
-DEFAULT_SUFFIX = "_enhanced"
+DEFAULT_SUFFIX = SUFFIX
 
 Existing = Literal["skip", "overwrite"]
 
@@ -71,7 +71,7 @@ class BatchOptions:
     suffix: str = DEFAULT_SUFFIX
     encode: EncodeOptions = EncodeOptions()  # photos
     look: Look = Look()
-    mode: Mode = "fast"
+    mode: Mode = MODE
     existing: Existing = "skip"
     recursive: bool = False
     compare_gamma: bool = False  # photos: also write input | gamma | Zero-DCE sheets
@@ -81,7 +81,7 @@ class BatchOptions:
         if any(sep and sep in self.suffix for sep in (os.sep, os.altsep, "/", "\0")):
             raise OptionError(f"the suffix {self.suffix!r} must not contain a path separator: "
                               "outputs go into the output folder, not elsewhere")
-        one_of("mode", self.mode, MODES)
+        one_of("mode", self.mode, get_args(Mode))
         one_of("existing", self.existing, get_args(Existing))
 
 

@@ -32,6 +32,7 @@ import torch.nn.functional as F
 from . import kernels
 from .checkpoint import LoadedCheckpoint, ModelInfo, load_checkpoint
 from .curves import apply_curves_
+from .defaults import Mode
 from .denoiser import MAP_SIZE, Denoiser
 from .device import Precision, curve_precision, fast_dtype, select_device
 from .errors import ZeroDCEError
@@ -45,7 +46,6 @@ from .quantized import Int8DCENet, int8_available, quantizable
 from .tiles import DEFAULT_BUDGET, INT16_SCALE, Network, TiledMaps, full_maps
 from .validate import in_range, one_of, optional_in_range
 
-Mode = Literal["fast", "full"]
 PRECISIONS = ("auto", "fp32", "bf16", "int8")
 DEPTH_DTYPES: dict[int, type[np.integer]] = {8: np.uint8, 16: np.uint16}
 #: Exposure calibration: thumbnail size, bisection steps, and the levels the net is asked for.

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .defaults import EXPOSURE_RANGE
+
 #: Where dark photos go: the mean level of well-exposed references.
 TARGET = 0.47
 #: Below this mean level a photo is dark: it goes to TARGET.
@@ -22,7 +24,7 @@ DARK = 0.15
 #: At or above this mean level a photo is well exposed: its level is kept.
 WELL_EXPOSED = 0.35
 #: The range a user (or the Brightness control) may ask for.
-LIMITS = (0.05, 0.95)
+LIMITS = EXPOSURE_RANGE
 #: A photo this far below its target level gets the curves at full strength; closer ones
 #: get proportionally less, and a photo at its target none: the curves cannot then damage
 #: a photo that needed nothing (Zero-DCE's curves flatten local contrast a little even when

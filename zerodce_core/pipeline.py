@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .defaults import DENOISE_RANGE, EXPOSURE_RANGE, QUALITY, QUALITY_RANGE
 from .errors import NoBundledModelError
-from .exposure import LIMITS as EXPOSURE_LIMITS
 from .formats import format_for_path, image_format
 from .imageio import DecodedImage, read_image, write_image
 from .output import OutputGuard
@@ -53,14 +53,14 @@ class EncodeOptions:
     """How an enhanced photo is written: one definition for the batch, export and settings."""
 
     format: str | None = None  # a format name ("jpeg", "png", "tiff", "webp"; "jpg" works too)
-    quality: int = 95  # JPEG and WebP, 1 to 100
+    quality: int = QUALITY  # JPEG and WebP, 1 to 100
     bit_depth: int | None = None  # 8 or 16; None keeps the input's (where the format can)
     keep_metadata: bool = True  # copy EXIF and the colour profile
 
     def __post_init__(self) -> None:
         if self.format is not None:
             object.__setattr__(self, "format", image_format(self.format).name)
-        in_range("quality", self.quality, 1, 100, integer=True)
+        in_range("quality", self.quality, *QUALITY_RANGE, integer=True)
         one_of("bit depth", self.bit_depth, BIT_DEPTHS)
 
 
@@ -74,8 +74,8 @@ class Look:
 
     def __post_init__(self) -> None:
         optional_in_range("strength", self.strength, 0.0)
-        optional_in_range("denoise", self.denoise, 0.0, 1.0)
-        optional_in_range("exposure", self.exposure, *EXPOSURE_LIMITS)
+        optional_in_range("denoise", self.denoise, *DENOISE_RANGE)
+        optional_in_range("exposure", self.exposure, *EXPOSURE_RANGE)
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ from .losses import DEFAULT_EXPOSURE_LEVEL, LossWeights
 from .model import DEFAULT_ITERATIONS, NETWORKS, NoiseNet
 from .noise_task import NoiseTask
 from .output import ensure_folder
+from .run_record import shareable_config
 from .train_limits import check_settings, memory_shortfall
 from .training_events import (
     CancelledEvent,
@@ -83,7 +84,7 @@ class TrainingDiverged(TrainingError):
 
 @dataclass
 class TrainConfig:
-    """Everything a run depends on; stored in every checkpoint so `--resume` needs nothing else."""
+    """Everything a run depends on; stored in every checkpoint, paths as names (`to_dict`)."""
 
     data_dir: str | Path
     out_dir: str | Path
@@ -120,6 +121,7 @@ class TrainConfig:
     #: torch.compile the curves and losses (elementwise work eager mode does slowly):
     #: about 1.5x faster steps on CPU for 20-30 s of compilation at start-up.
     compile: bool = False
+    commands: list[str] = field(default_factory=list)  # each session's, paths as names
 
     def __post_init__(self) -> None:
         try:  # types and ranges first, each message naming what is allowed
@@ -134,12 +136,10 @@ class TrainConfig:
                                 f"got {self.precision!r}")
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: paths as strings, loss weights as a nested dict."""
-        data = asdict(self)
-        for key, value in data.items():
-            if isinstance(value, Path):
-                data[key] = str(value)
-        return data
+        """What checkpoints store: JSON-ready, loss weights as a nested dict, and every path
+        reduced to its name (`/home/ann/SICE/` -> `SICE`): checkpoints are shared, so they
+        never hold an absolute path or a user name."""
+        return shareable_config(asdict(self))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
@@ -453,7 +453,8 @@ class Trainer:
         epoch = self.progress.step // self.steps_per_epoch
         return save_checkpoint(
             path, self.model, training_config=self.config.to_dict(),
-            metadata={"step": self.progress.step, "epoch": epoch, **metadata},
+            metadata={"step": self.progress.step, "planned_steps": self.total_steps,
+                      "epoch": epoch, **metadata},
             extra_tensors=extra,
         )
 

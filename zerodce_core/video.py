@@ -32,6 +32,7 @@ import av
 import cv2
 import numpy as np
 
+from .defaults import CRF_RANGE, FPS_RANGE, SMOOTHING, SMOOTHING_RANGE
 from .errors import ZeroDCEError
 from .output import OutputGuard
 from .pipeline import Look, develop
@@ -54,9 +55,6 @@ CURVE_SIZE = 256  # long side of the copy video curves are estimated on
 #: frame (7 small network runs) and reused in between; the smoother hides the steps.
 RECALIBRATE_EVERY = 8
 MIN_CURVE_SIZE = 16
-MAX_CRF = 63  # the widest CRF scale FFmpeg's encoders have (x264/x265 stop at 51)
-MIN_FPS, MAX_FPS = 0.01, 1000.0
-MAX_SMOOTHING = 3600.0  # seconds
 
 
 class VideoError(ZeroDCEError):
@@ -83,13 +81,13 @@ class VideoOptions:
     codec: str | None = None  # FFmpeg encoder, e.g. libx264, libx265, libvpx-vp9
     crf: int | None = None  # constant quality for CRF encoders (lower is better)
     fps: float | None = None  # output frame rate; frames are dropped or repeated to match
-    smoothing: float = 0.5  # seconds: time constant of the curve average; 0 = frame by frame
+    smoothing: float = SMOOTHING  # seconds: time constant of the curve average; 0 = frame by frame
     curve_size: int = CURVE_SIZE  # long side curves are estimated at (photos: the engine's 512)
 
     def __post_init__(self) -> None:
-        optional_in_range("crf", self.crf, 0, MAX_CRF, integer=True)
-        optional_in_range("frame rate", self.fps, MIN_FPS, MAX_FPS)
-        in_range("smoothing", self.smoothing, 0.0, MAX_SMOOTHING)
+        optional_in_range("crf", self.crf, *CRF_RANGE, integer=True)
+        optional_in_range("frame rate", self.fps, *FPS_RANGE)
+        in_range("smoothing", self.smoothing, *SMOOTHING_RANGE)
         in_range("curve size", self.curve_size, MIN_CURVE_SIZE, integer=True)
 
 

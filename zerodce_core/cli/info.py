@@ -1,29 +1,105 @@
-"""`zerodce info MODEL`: what a checkpoint holds."""
+"""`zerodce info [MODEL] [--card]`: what a model file is, how it was trained, its model card.
+
+Everything shown comes from the file, which may come from anyone: text is printed plain,
+with terminal escape sequences and other control characters removed (a card must not be
+able to retitle the terminal or hide lines), and long texts are cut at a stated length.
+"""
 
 from __future__ import annotations
 
 import argparse
+import re
+from typing import TYPE_CHECKING
 
-from ..bundled import default_model_path
-from ..checkpoint import load_checkpoint
+if TYPE_CHECKING:
+    from ..checkpoint import ModelInfo
+    from ..run_record import RunRecord
+
+CARD_LIMIT = 20_000  # characters of a model card printed with --card
+LINE_LIMIT = 300  # characters of any one value in the summary
+# CSI and OSC sequences, then any other escape, then the remaining control characters
+# (C0 but tab and newline, DEL, C1) and the bidirectional overrides that reorder text.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.?"
+                      r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("info", help="show a model's architecture and model card")
+def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "info", help="show what a model is and how it was trained",
+        description="A short summary of a model file: architecture, what it was trained on, "
+                    "how far, and the commands that trained it.")
     parser.add_argument("model", nargs="?", help="checkpoint file (default: the bundled model)")
+    parser.add_argument("--card", action="store_true",
+                        help="also print every training setting and the full model card")
     parser.set_defaults(func=run)
+    return parser
 
 
 def run(args: argparse.Namespace) -> int:
-    path = args.model or default_model_path()
-    info = load_checkpoint(path).info
-    print(f"file:         {info.path}")
-    print(f"architecture: {info.arch}")
-    print(f"iterations:   {info.iterations}")
-    print(f"format:       {info.source_format}")
-    print(f"parameters:   {info.parameter_count:,}")
-    if info.training_config:
-        print("training:     " + ", ".join(f"{k}={v}" for k, v in info.training_config.items()))
-    print()
-    print(info.model_card or "(no model card)")
+    from ..bundled import default_model_path
+    from ..checkpoint import load_checkpoint
+    from ..run_record import RunRecord
+
+    info = load_checkpoint(args.model or default_model_path()).info
+    record = RunRecord.read(info.training_config, info.metadata)
+    print("\n".join(summary(info, record)))
+    if args.card:
+        print("\n".join(settings(info.training_config)))
+        print()
+        print(plain_text(info.model_card, CARD_LIMIT) or "(no model card)")
     return 0
+
+
+def summary(info: ModelInfo, record: RunRecord | None) -> list[str]:
+    """A few lines: the file, the network, the training run and where the card is."""
+    lines = [f"file:         {info.path}",
+             f"model:        {_line(info.arch)}, {info.iterations} curve iterations, "
+             f"{info.parameter_count:,} parameters ({_line(info.source_format)} format)"]
+    if record is not None:
+        lines += _training(record)
+    card = plain_text(info.model_card, CARD_LIMIT).strip()
+    if card:
+        title = _line(card.splitlines()[0].lstrip("# "))
+        lines.append(f"model card:   {title} ({len(card.splitlines())} lines; --card prints it)")
+    return lines
+
+
+def settings(config: dict[str, object]) -> list[str]:
+    """Every stored training setting, one a line."""
+    if not config:
+        return ["settings:     (not recorded)"]
+    width = max(map(len, config))
+    return ["settings:"] + [f"  {_line(str(key)):{width}}  {_line(str(value))}"
+                            for key, value in config.items()]
+
+
+def plain_text(text: str, limit: int) -> str:
+    """`text` without escape sequences or control characters, cut after `limit` characters."""
+    clean = _ESCAPES.sub("", text)
+    if len(clean) <= limit:
+        return clean
+    return f"{clean[:limit]}\n[... cut: {len(clean) - limit:,} more characters]"
+
+
+def _training(record: RunRecord) -> list[str]:
+    lines = [f"trained on:   {_line(record.data or '(not recorded)')}"]
+    if record.step is not None:
+        of_steps = f" of {record.planned_steps:,}" if record.planned_steps else ""
+        of_epochs = f" of {record.planned_epochs}" if record.planned_epochs else ""
+        loss = ("" if record.val_loss is None
+                else f", validation loss {record.val_loss:.4f}")
+        lines.append(f"progress:     step {record.step:,}{of_steps}, epoch {record.epoch}"
+                     f"{of_epochs}{loss}")
+    if record.stopped_early:
+        lines.append(f"              stopped early at step {record.step:,} of "
+                     f"{record.planned_steps:,} planned; `zerodce train --resume FILE --data DIR` "
+                     "continues it")
+    for number, command in enumerate(record.commands):
+        lines.append(f"{'command:' if number == 0 else '':14}{_line(command)}")
+    return lines
+
+
+def _line(text: str) -> str:
+    """One value on one line: plain, newlines as spaces, cut at LINE_LIMIT."""
+    flat = plain_text(text, LINE_LIMIT).replace("\n[... cut:", " [... cut:")
+    return " ".join(flat.split())
