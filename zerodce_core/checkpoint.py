@@ -33,6 +33,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from .errors import CheckpointError, os_reason
+from .file_kind import HEAD_SIZE, describe
 from .model import DEFAULT_ITERATIONS, NETWORKS, CurveNet, build_model
 from .output import OutputGuard
 from .text import plain_text, shown
@@ -55,6 +56,8 @@ MAX_MODEL_CARD = 20_000
 #: Weight types a network is loaded from: 8-bit floats (without the scale factors that
 #: come with them elsewhere) are too coarse, integers and booleans are not weights at all.
 WEIGHT_DTYPES = (torch.float32, torch.float16, torch.bfloat16, torch.float64)
+EXPECTED = ("expected a Zero-DCE model: a .safetensors file written by zerodce train, or an "
+            "official Zero-DCE or Zero-DCE++ .pth checkpoint")
 
 # The seed checkpoint stores numpy scalars and arrays (loss history); these
 # globals rebuild plain numbers and arrays and cannot run arbitrary code.
@@ -148,13 +151,20 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     try:
         if not path.is_file():
             raise CheckpointError(path, "file not found")
-        if path.stat().st_size == 0:
+        size = path.stat().st_size
+        if size == 0:
             raise CheckpointError(path, "file is empty")
         with path.open("rb") as fh:
-            head = fh.read(16)
+            head = fh.read(HEAD_SIZE)
     except OSError as exc:  # unreadable (permissions, a failing disk...)
         raise CheckpointError(path, os_reason(exc)) from None
-    loaded = _load_ours(path, head) if _looks_like_safetensors(head) else _load_peer(path)
+    if _looks_like_safetensors(head):
+        loaded = _load_ours(path, head)
+    elif head.startswith((b"PK\x03\x04", b"\x80")):  # PyTorch's zip archive, or a pickle
+        loaded = _load_peer(path)
+    else:
+        raise CheckpointError(path, f"not a model file: it is {describe(path, head, size)}; "
+                                    f"{EXPECTED}")
     loaded.info.path = path
     loaded.model.to(map_location)
     loaded.model.eval()
@@ -292,30 +302,34 @@ def _load_peer(path: Path) -> LoadedCheckpoint:
         with torch.serialization.safe_globals(_NUMPY_SAFE_GLOBALS):
             obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for bad files
-        raise CheckpointError(path, _describe_load_failure(exc)) from None
+        raise CheckpointError(path, _describe_load_failure(exc, path)) from None
     if isinstance(obj, dict) and isinstance(obj.get("model"), dict):
         return _from_state_dict(path, obj["model"], "seed-bsun0802")
     if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):
         obj = obj["state_dict"]
     if not isinstance(obj, dict):
-        raise CheckpointError(path, f"unknown checkpoint layout (a {type(obj).__name__})")
+        raise CheckpointError(path, f"unknown checkpoint layout (a {type(obj).__name__}); "
+                                    f"{EXPECTED}")
     return _from_state_dict(path, obj, "official")
 
 
-def _describe_load_failure(exc: Exception) -> str:
+def _describe_load_failure(exc: Exception, path: Path) -> str:
     text = str(exc)
     if "Weights only load failed" in text or "Unsupported global" in text:
         marker = "Unsupported global: GLOBAL "
         name = text.split(marker, 1)[1].split()[0] if marker in text else "an object"
         return (f"refused: loading it would unpickle {name}, which could run arbitrary code; "
                 "only plain weight files are accepted")
-    return f"not a readable PyTorch checkpoint ({text.splitlines()[0][:200] if text else exc!r})"
+    with path.open("rb") as fh:
+        head = fh.read(HEAD_SIZE)
+    return f"not a model file: it is {describe(path, head)}; {EXPECTED}"
 
 
 def _from_state_dict(path: Path, state: dict[str, Any], origin: str) -> LoadedCheckpoint:
     state = {k.removeprefix("module."): v for k, v in state.items()}
     if not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise CheckpointError(path, "unknown checkpoint layout (values are not all tensors)")
+        raise CheckpointError(path, "unknown checkpoint layout (values are not all tensors); "
+                                    f"{EXPECTED}")
     if "e_conv1.depth_conv.weight" in state:
         arch, source = "zerodce++", "official-zerodce++"
         iterations = DEFAULT_ITERATIONS
@@ -328,7 +342,7 @@ def _from_state_dict(path: Path, state: dict[str, Any], origin: str) -> LoadedCh
         state = _seed_to_official(state)
     else:
         sample = ", ".join(list(state)[:4]) or "no keys"
-        raise CheckpointError(path, f"unknown checkpoint layout (keys: {sample})")
+        raise CheckpointError(path, f"unknown checkpoint layout (keys: {sample}); {EXPECTED}")
     if origin == "safetensors":
         source = f"{source} (safetensors)"
     model = _instantiate(path, arch, iterations, state)
