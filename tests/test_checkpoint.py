@@ -108,7 +108,7 @@ def test_malicious_pickle_is_refused_without_running(tmp_path):
 
 @pytest.mark.parametrize("content, reason", [
     (b"", "empty"),
-    (b"this is not a checkpoint at all", "not a readable"),
+    (b"this is not a checkpoint at all", "not a model file: it is a 31-byte text file"),
     (b"\x10\x00\x00\x00\x00\x00\x00\x00{broken json", "corrupt"),
 ])
 def test_bad_files_are_refused_with_the_reason(tmp_path, content, reason):

@@ -10,12 +10,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tifffile
+import torch
 from PIL import Image
 
 import zerodce_core.batch
 import zerodce_core.imageio
 from tests.test_video import make_clip
+from zerodce_core.checkpoint import save_checkpoint
 from zerodce_core.cli import main
+from zerodce_core.model import build_model
 from zerodce_core.output import STALE_AFTER, is_temp_file
 from zerodce_core.video import open_video
 
@@ -68,12 +71,6 @@ def test_interrupted_write_leaves_no_partial_file(photos, model_file, tmp_path, 
     assert list(out.iterdir()) == []
 
 
-def test_info_prints_architecture_and_card(model_file, capsys):
-    assert main(["info", str(model_file)]) == 0
-    text = capsys.readouterr().out
-    assert "zerodce" in text and "iterations:   8" in text and "A test model." in text
-
-
 def test_bad_model_is_a_clear_error(photos, tmp_path, capsys):
     bad = tmp_path / "bad.pth"
     bad.write_bytes(b"garbage")
@@ -85,7 +82,7 @@ def test_console_script_runs_as_module(model_file):
     done = subprocess.run([sys.executable, "-m", "zerodce_core", "info", str(model_file)],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert "architecture: zerodce" in done.stdout
+    assert "model:        zerodce, 8 curve iterations" in done.stdout
 
 
 def test_enhance_video_with_codec_and_quality(model_file, tmp_path, capsys):
@@ -260,6 +257,12 @@ def test_sigterm_stops_like_ctrl_c_and_leaves_no_partial_file(model_file, tmp_pa
     ("--quality", "0", "quality must be a whole number from 1 to 100"),
     ("--threads", "0", "threads must be a whole number of at least 1"),
     ("--suffix", "/../../x", "must not contain a path separator"),
+    ("--denoise", "3", "denoise must be a number from 0 to 1, not 3.0"),
+    ("--exposure", "0.99", "exposure must be a number from 0.05 to 0.95, not 0.99"),
+    ("--quality", "1.5", "quality must be a whole number from 1 to 100, not 1.5"),
+    ("--crf", "abc", "crf must be a number, not 'abc'"),
+    ("--strength", "20", "strength must be a number from 0 to 8 (this model's curve "
+                         "iterations), not 20.0"),
 ])
 def test_bad_numbers_and_suffixes_are_refused_before_any_work(photos, model_file, tmp_path,
                                                               capsys, option, value, message):
@@ -351,7 +354,7 @@ def test_a_deeply_nested_checkpoint_is_a_message_everywhere(photos, tmp_path, ca
     for key in ("training_config", "metadata"):
         path = tampered(tmp_path, f"{key}.safetensors", **{key: DEEP})
         for argv in (["info", str(path)], ["enhance", str(photos), "--model", str(path)],
-                     ["train", "--resume", str(path)]):
+                     ["train", "--resume", str(path), "--data", str(photos)]):
             assert main(argv) == 2, argv
             err = capsys.readouterr().err
             assert err.startswith(f"zerodce: error: {path}: malformed ") and "nested too" in err
@@ -362,7 +365,7 @@ def test_info_prints_a_hostile_model_card_as_plain_text(tmp_path, capsys):
     from tests.test_checkpoint import tampered
 
     card = "\x1b]0;owned\x07\x1b[1A\x1b[2Kfile:         bundled\r\n" + "z" * 100_000
-    assert main(["info", str(tampered(tmp_path, model_card=card))]) == 0
+    assert main(["info", "--card", str(tampered(tmp_path, model_card=card))]) == 0
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\r" not in out and "\x07" not in out
     assert len(out) < 25_000 and "[... cut: 100,022 characters, the first 20,000 shown]" in out
@@ -442,3 +445,64 @@ def test_every_promised_format_is_read(model_file, tmp_path):
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "a_enhanced.jpg", "b_enhanced.jpg", "c_enhanced.png", "d_enhanced.tif", "e_enhanced.png",
         "f_enhanced.webp", "g_enhanced.tif"]
+# --- issue 11: what a newcomer hits in the first hour ---------------------------------------
+
+
+def test_a_re_run_names_every_skipped_file_with_reason_and_flag(photos, model_file, tmp_path,
+                                                                capsys):
+    base = ["enhance", str(photos / "one.jpg"), str(photos / "two.png"), "-o",
+            str(tmp_path / "out"), "--model", str(model_file)]
+    assert main(base) == 0
+    capsys.readouterr()
+    report = tmp_path / "r.json"
+    assert main([*base, "--strength", "4", "--report", str(report)]) == 0
+    out = capsys.readouterr().out
+    for name in ("one.jpg", "two.png"):
+        assert f"skipped: {photos / name}: output exists: " in out
+    assert out.count("(--overwrite replaces it)") == 2 and "0 enhanced, 2 skipped" in out
+    items = json.loads(report.read_text())["items"]
+    assert [i["status"] for i in items] == ["skipped", "skipped"]
+    assert items[0]["reason"] == "output exists: one_enhanced.jpg (--overwrite replaces it)"
+    assert main([*base, "--strength", "4", "--overwrite"]) == 0
+    assert "2 enhanced, 0 skipped" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("typed, written", [("jpg", ".jpg"), ("JPG", ".jpg"), ("tif", ".tif"),
+                                            ("TIFF", ".tif"), ("Png", ".png")])
+def test_format_aliases_and_any_case(photos, model_file, tmp_path, typed, written):
+    out = tmp_path / "out"
+    assert main(["enhance", str(photos / "two.png"), "-o", str(out), "--model",
+                 str(model_file), "--format", typed]) == 0
+    assert [p.suffix for p in out.iterdir()] == [written]
+
+
+def test_exposure_option_sets_the_level_of_exposure_models(photos, tmp_path, capsys):
+    torch.manual_seed(0)
+    model = build_model("zerodce-exposure")
+    with torch.no_grad():
+        model.exposure_shift.normal_(0, 2)
+        model.e_conv7.bias.fill_(-0.5)
+    checkpoint = save_checkpoint(tmp_path / "exposure.safetensors", model)
+    means = []
+    for level in ("0.2", "0.8"):
+        out = tmp_path / level
+        assert main(["enhance", str(photos / "two.png"), "-o", str(out), "--model",
+                     str(checkpoint), "--exposure", level, "--denoise", "0"]) == 0
+        means.append(np.asarray(Image.open(out / "two_enhanced.png"), np.float64).mean())
+    assert means[0] != means[1]
+
+
+def test_exposure_on_a_model_without_it_is_refused(photos, model_file, tmp_path, capsys):
+    assert main(["enhance", str(photos / "two.png"), "-o", str(tmp_path / "out"), "--model",
+                 str(model_file), "--exposure", "0.5"]) == 2
+    assert ("--exposure needs an exposure-conditioned model (zerodce-exposure); "
+            "tiny.safetensors is zerodce") in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_help_says_what_is_automatic(capsys):
+    assert main(["enhance", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--exposure LEVEL target mean level, 0.05 (dark) to 0.95 (bright)" in text
+    assert "(default: automatic, fitted to each photo" in text
+    assert "--denoise STRENGTH learned noise reduction, 0 (off) to 1 (full); automatic" in text

@@ -19,6 +19,7 @@ import zerodce_core.curve_task as curve_task
 from zerodce_core.checkpoint import load_checkpoint
 from zerodce_core.cli import train as train_cli
 from zerodce_core.data import DatasetError
+from zerodce_core.validate import OptionError
 from zerodce_core.trainer import (
     CancelledEvent,
     CheckpointEvent,
@@ -211,9 +212,12 @@ def test_cli_trains_end_to_end(data_dir: Path, tmp_path: Path,
     assert (tmp_path / "best.safetensors").is_file()
 
 
-def test_cli_requires_data_unless_resuming(tmp_path: Path) -> None:
+def test_cli_requires_data_and_out_unless_resuming(tmp_path: Path) -> None:
     args = parse(["--out", str(tmp_path)])
-    with pytest.raises(TrainingError, match="--data and --out are required"):
+    with pytest.raises(OptionError, match="--data is required"):
+        args.func(args)
+    args = parse([])
+    with pytest.raises(OptionError, match="--data and --out are required"):
         args.func(args)
 
 
@@ -232,12 +236,14 @@ def test_cli_ctrl_c_saves_resumable_checkpoint(data_dir: Path, tmp_path: Path) -
     process.send_signal(signal.SIGINT)
     stdout, _ = process.communicate(timeout=60)
     assert process.returncode == 130, stdout
-    assert f"zerodce train --resume {tmp_path / 'last.safetensors'}" in stdout
+    assert (f"zerodce train --resume {tmp_path / 'last.safetensors'} --data {data_dir}"
+            in stdout)
 
     step = load_checkpoint(tmp_path / "last.safetensors").info.metadata["step"]
     epochs = step // 5 + 1  # 11 training images, batch 2: 5 steps per epoch
     resumed = subprocess.run(
-        [*command, "--resume", str(tmp_path / "last.safetensors"), "--epochs", str(epochs)],
+        [*command, "--resume", str(tmp_path / "last.safetensors"), "--data", str(data_dir),
+         "--epochs", str(epochs)],
         env=env, capture_output=True, text=True, timeout=120,
     )
     assert resumed.returncode == 0, resumed.stderr

@@ -279,11 +279,13 @@ class TrainingDialog(QDialog):
     def _resume_config(self) -> TrainConfig:
         """The interrupted run's own settings (stored in its checkpoint), shown in the form.
 
-        Only the epoch count and device come from the form, so a run can also be extended.
+        Only the folders (checkpoints keep no paths), the epoch count and the device come
+        from the form, so a run can also be extended.
         """
         path = Path(self.out_dir.text()) / LAST_NAME
         stored = load_checkpoint(path).info.training_config
         config = TrainConfig.from_dict({**stored, "out_dir": self.out_dir.text(),
+                                        "data_dir": self.data_dir.text(),
                                         "epochs": self.epochs.value(),
                                         "device": self.device.currentText(),
                                         "resume_checkpoint": str(path)})

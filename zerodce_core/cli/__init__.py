@@ -36,7 +36,8 @@ class _Version(argparse.Action):
                  values: object, option_string: str | None = None) -> None:
         from .. import __version__
 
-        parser.exit(message=f"zerodce {__version__}\n")
+        print(f"zerodce {__version__}")
+        parser.exit()
 
 
 def _add_global_options(parser: argparse.ArgumentParser, default: object) -> None:
@@ -59,7 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run the command in `argv` (default: the process's); the exit code, also for help,
+    --version and usage errors (argparse's own exit becomes a return value)."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
     args.argv = list(sys.argv[1:] if argv is None else argv)  # as typed, for the record
     import logging  # here: with its dependencies it is a tenth of the time --help takes
 
@@ -67,6 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(levelname)s: %(message)s")
     try:
         with _sigterm_as_interrupt():
+            if hasattr(args, "check"):  # what argparse can't say, said before torch loads
+                args.check(args)
             from ..runtime import configure_runtime
 
             configure_runtime(getattr(args, "threads", None))  # before torch loads

@@ -48,7 +48,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     groups["run"].add_argument("--resume", type=Path, metavar="CKPT",
                                help="continue a stopped run from its last.safetensors; --out "
                                     "defaults to that file's folder")
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, check=check_required)
     return parser
 
 
@@ -122,7 +122,6 @@ def run(args: argparse.Namespace) -> int:
     """Handler of `zerodce train`: 0 when done, 130 when stopped by Ctrl-C or kill."""
     from ..trainer import Trainer
 
-    check_required(args)
     config = config_from_args(args, getattr(args, "argv", None))
     trainer = Trainer(config)
     with _signals_cancel(trainer.cancel):
