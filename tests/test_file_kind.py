@@ -55,6 +55,7 @@ def test_a_wrong_model_file_says_what_it_is_and_what_was_expected(tmp_path, cont
 
 
 def test_describe_cuts_long_first_lines_and_names_onnx(tmp_path):
-    assert describe("notes.txt", b"a" * 100, 100) == f"a 100-byte text file starting '{'a' * 40}...'"
+    shown = "a" * 40
+    assert describe("notes.txt", b"a" * 100, 100) == f"a 100-byte text file starting '{shown}...'"
     assert describe(tmp_path / "m.onnx", b"\x08\x07\x12\x07pytorch").startswith("an ONNX model")
     assert describe("x.pth", "größe\n".encode()[:3]).startswith("a text file")  # cut mid-character

@@ -19,7 +19,6 @@ import zerodce_core.curve_task as curve_task
 from zerodce_core.checkpoint import load_checkpoint
 from zerodce_core.cli import train as train_cli
 from zerodce_core.data import DatasetError
-from zerodce_core.validate import OptionError
 from zerodce_core.trainer import (
     CancelledEvent,
     CheckpointEvent,
@@ -33,6 +32,7 @@ from zerodce_core.trainer import (
     TrainingDiverged,
     TrainingError,
 )
+from zerodce_core.validate import OptionError
 
 from .test_data import write_flat_folder
 

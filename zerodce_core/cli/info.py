@@ -52,15 +52,17 @@ def run(args: argparse.Namespace) -> int:
 
 def summary(info: ModelInfo, record: RunRecord | None) -> list[str]:
     """A few lines: the file, the network, the training run and where the card is."""
+    curves = f"{info.iterations} curve iterations, " if info.iterations else ""
     lines = [f"file:         {info.path}",
-             f"model:        {_line(info.arch)}, {info.iterations} curve iterations, "
-             f"{info.parameter_count:,} parameters ({_line(info.source_format)} format)"]
+             f"model:        {_line(info.arch)}, {curves}{info.parameter_count:,} parameters "
+             f"({_line(info.source_format)} format)"]
     if record is not None:
         lines += _training(record)
     card = plain_text(info.model_card, CARD_LIMIT).strip()
     if card:
         title = _line(card.splitlines()[0].lstrip("# "))
-        lines.append(f"model card:   {title} ({len(card.splitlines())} lines; --card prints it)")
+        count = len(card.splitlines())
+        lines.append(f"model card:   {title} ({count} line{'s' * (count != 1)}; --card prints it)")
     return lines
 
 

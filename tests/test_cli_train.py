@@ -1,0 +1,124 @@
+"""`zerodce train` as a user meets it: options, records, resuming, signals, logs."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from safetensors import safe_open
+
+from zerodce_core.checkpoint import load_checkpoint
+from zerodce_core.cli import build_parser, main
+from zerodce_core.cli.train import config_from_args
+from zerodce_core.validate import OptionError
+
+from .test_data import write_flat_folder
+
+ROOT = Path(__file__).resolve().parents[1]
+QUICK = ["--size", "32", "--batch", "2", "--threads", "1", "--precision", "fp32"]
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_flat_folder(tmp_path_factory.mktemp("night_photos"), 12)
+
+
+def parse(*argv: str):
+    return build_parser().parse_args(["train", *argv])
+
+
+def header(path: Path) -> str:
+    with safe_open(str(path), framework="pt") as fh:
+        return json.dumps(fh.metadata())
+
+
+def test_usage_shows_the_required_options(capsys):
+    assert main(["train", "--help"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("usage: zerodce train --data DIR --out DIR [options]\n"
+                           "       zerodce train --resume CKPT --data DIR [options]")
+    assert "required (with --resume: --data only):\n  --data DIR" in text
+
+
+def test_the_dialogs_options_reach_the_config(tmp_path):
+    args = parse("--data", "d", "--out", "o", "--iterations", "4", "--spatial-weight", "2",
+                 "--smoothness-weight", "50", "--preview-every", "7", "--exposure-range",
+                 "0.2", "0.8", "--no-random-crop")
+    config = config_from_args(args)
+    assert (config.iterations, config.preview_every, config.exposure_range) == (4, 7, (0.2, 0.8))
+    assert (config.loss_weights.spatial, config.loss_weights.exposure,
+            config.loss_weights.smoothness) == (2.0, 10.0, 50.0)
+    assert config.random_crop is False
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--iterations", "0"], "iterations must be a whole number from 1 to 16, not 0"),
+    (["--color-weight", "-1"], "color weight must be a number from 0"),
+    (["--val-fraction", "1"], "val fraction must be a number from 0 to 0.9, not 1.0"),
+    (["--size", "8"], "size must be a whole number from 16 to 4096, not 8"),
+])
+def test_out_of_range_options_are_usage_errors(argv, message, capsys):
+    assert main(["train", "--data", "d", "--out", "o", *argv]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_run_records_names_and_commands_never_local_paths(data_dir, tmp_path, capsys):
+    out = tmp_path / "runs" / "mine"
+    argv = ["train", "--data", str(data_dir), "--out", str(out), "--epochs", "1", *QUICK,
+            "--preview-every", "2"]
+    assert main(argv) == 0
+    for name in ("best.safetensors", "last.safetensors"):
+        text = header(out / name)
+        assert str(tmp_path) not in text and os.path.expanduser("~") + "/" not in text
+    config = load_checkpoint(out / "best.safetensors").info.training_config
+    assert (config["data_dir"], config["out_dir"]) == (data_dir.name, "mine")
+    assert config["commands"] == [f"zerodce train --data {data_dir.name} --out mine "
+                                  f"--epochs 1 {' '.join(QUICK)} --preview-every 2"]
+    assert sorted(p.name for p in (out / "previews").iterdir()) == [
+        "step_0000002.jpg", "step_0000004.jpg"]  # 11 training images, batch 2: 5 steps
+
+
+def test_resume_asks_for_the_data_again_and_finds_out_by_itself(data_dir, tmp_path):
+    out = tmp_path / "run"
+    assert main(["train", "--data", str(data_dir), "--out", str(out), "--epochs", "1",
+                 *QUICK]) == 0
+    last = out / "last.safetensors"
+    with pytest.raises(OptionError, match="--data is required with --resume too"):
+        config_from_args(parse("--resume", str(last)))
+    config = config_from_args(parse("--resume", str(last), "--data", str(data_dir),
+                                    "--epochs", "2"), ["train", "--resume", str(last)])
+    assert (Path(config.out_dir), Path(config.data_dir), config.epochs) == (out, data_dir, 2)
+    assert len(config.commands) == 2 and config.commands[1] == (
+        "zerodce train --resume last.safetensors")
+
+
+def test_sigterm_stops_like_ctrl_c_and_logs_whole_lines(data_dir, tmp_path, capsys):
+    """kill (a job scheduler, a closed session) must not lose the run: it saves a resumable
+    checkpoint; and into a pipe or log the progress comes as lines, never carriage returns."""
+    out = tmp_path / "run"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "zerodce_core", "train", "--data", str(data_dir), "--out",
+         str(out), "--epochs", "100000", *QUICK], cwd=ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not (out / "last.safetensors").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "Resume with:" in stdout and "Traceback" not in stderr
+    assert "\r" not in stdout + stderr and "epoch 1/100000: train loss" in stdout
+    assert " img/s, " in stdout  # the epoch line carries what the bar would have shown
+    info = load_checkpoint(out / "last.safetensors").info
+    assert info.metadata["resume"]["step"] == info.metadata["step"] > 0
+
+    assert main(["info", str(out / "last.safetensors")]) == 0
+    assert (f"stopped early at step {info.metadata['step']} of 500,000 planned"
+            in capsys.readouterr().out)
+

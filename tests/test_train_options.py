@@ -1,0 +1,44 @@
+"""One list of training options for the command line and the app, true to TrainConfig."""
+
+from dataclasses import fields
+
+from zerodce_core import trainer
+from zerodce_core.losses import LossWeights
+from zerodce_core.model import NETWORKS
+from zerodce_core.train_options import (
+    ARCHITECTURES,
+    LOSS_WEIGHT,
+    PRECISIONS,
+    REQUIRED,
+    TRAIN_OPTIONS,
+)
+
+
+def test_defaults_and_choices_are_train_configs():
+    defaults = trainer.TrainConfig(data_dir="d", out_dir="o")
+    for option in TRAIN_OPTIONS:
+        if option.field.startswith(LOSS_WEIGHT):
+            value = getattr(defaults.loss_weights, option.field.removeprefix(LOSS_WEIGHT))
+        elif option.field in REQUIRED:
+            continue
+        else:
+            value = getattr(defaults, option.field)
+        assert option.default == value, option.field
+    assert set(ARCHITECTURES) == set(NETWORKS) and PRECISIONS == trainer.PRECISIONS
+
+
+def test_every_setting_a_person_chooses_is_offered():
+    offered = {option.field for option in TRAIN_OPTIONS}
+    internal = {"weight_decay", "grad_clip", "loss_weights", "resume_checkpoint", "commands"}
+    config_fields = {f.name for f in fields(trainer.TrainConfig)} - internal
+    assert config_fields <= offered, config_fields - offered
+    assert {f"{LOSS_WEIGHT}{f.name}" for f in fields(LossWeights)} <= offered
+    assert {"iterations", "preview_every"} <= offered  # what the dialog had and the CLI lacked
+
+
+def test_ranges_hold_their_defaults_and_flags_are_unique():
+    for option in TRAIN_OPTIONS:
+        if option.low is not None and option.default is not None:
+            assert option.low <= option.default <= option.high, option.field
+        assert not option.choices or option.default in option.choices
+    assert len({o.flag for o in TRAIN_OPTIONS}) == len(TRAIN_OPTIONS)
