@@ -68,11 +68,20 @@ def test_out_of_range_options_are_usage_errors(argv, message, capsys):
     assert message in capsys.readouterr().err
 
 
+def test_data_and_out_are_required_unless_resuming(capsys):
+    assert main(["train", "--out", "o"]) == 2
+    assert "--data is required (usage: zerodce train --data DIR" in capsys.readouterr().err
+    assert main(["train"]) == 2
+    assert "--data and --out are required" in capsys.readouterr().err
+
+
 def test_a_run_records_names_and_commands_never_local_paths(data_dir, tmp_path, capsys):
     out = tmp_path / "runs" / "mine"
     argv = ["train", "--data", str(data_dir), "--out", str(out), "--epochs", "1", *QUICK,
             "--preview-every", "2"]
     assert main(argv) == 0
+    output = capsys.readouterr().out
+    assert "Done: 5 steps" in output and "best.safetensors" in output  # 11 train images
     for name in ("best.safetensors", "last.safetensors"):
         text = header(out / name)
         assert str(tmp_path) not in text and os.path.expanduser("~") + "/" not in text
@@ -98,27 +107,35 @@ def test_resume_asks_for_the_data_again_and_finds_out_by_itself(data_dir, tmp_pa
         "zerodce train --resume last.safetensors")
 
 
-def test_sigterm_stops_like_ctrl_c_and_logs_whole_lines(data_dir, tmp_path, capsys):
-    """kill (a job scheduler, a closed session) must not lose the run: it saves a resumable
-    checkpoint; and into a pipe or log the progress comes as lines, never carriage returns."""
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_kill_saves_a_resumable_run_and_logs_whole_lines(data_dir, tmp_path, capsys,
+                                                                   stop):
+    """kill (a job scheduler, a closed session) must not lose the run any more than Ctrl-C;
+    and into a pipe or a log the progress comes as lines, never carriage returns."""
     out = tmp_path / "run"
+    command = [sys.executable, "-m", "zerodce_core", "train", *QUICK]
     process = subprocess.Popen(
-        [sys.executable, "-m", "zerodce_core", "train", "--data", str(data_dir), "--out",
-         str(out), "--epochs", "100000", *QUICK], cwd=ROOT,
+        [*command, "--data", str(data_dir), "--out", str(out), "--epochs", "100000"], cwd=ROOT,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while not (out / "last.safetensors").exists() and time.monotonic() < deadline:
         time.sleep(0.2)
-    process.send_signal(signal.SIGTERM)
+    process.send_signal(stop)
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
-    assert "Resume with:" in stdout and "Traceback" not in stderr
-    assert "\r" not in stdout + stderr and "epoch 1/100000: train loss" in stdout
-    assert " img/s, " in stdout  # the epoch line carries what the bar would have shown
-    info = load_checkpoint(out / "last.safetensors").info
-    assert info.metadata["resume"]["step"] == info.metadata["step"] > 0
+    assert f"zerodce train --resume {out / 'last.safetensors'} --data {data_dir}" in stdout
+    assert "\r" not in stdout + stderr and "Traceback" not in stderr
+    assert "epoch 1/100000: train loss" in stdout and " img/s, " in stdout  # the bar's figures
+    step = load_checkpoint(out / "last.safetensors").info.metadata["step"]
 
     assert main(["info", str(out / "last.safetensors")]) == 0
-    assert (f"stopped early at step {info.metadata['step']} of 500,000 planned"
-            in capsys.readouterr().out)
+    assert f"stopped early at step {step} of 500,000 planned" in capsys.readouterr().out
+
+    epochs = step // 5 + 1  # 11 training images, batch 2: 5 steps per epoch
+    resumed = subprocess.run([*command, "--resume", str(out / "last.safetensors"), "--data",
+                              str(data_dir), "--epochs", str(epochs)],
+                             cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"resuming at step {step}" in resumed.stdout
+    assert f"Done: {5 * epochs} steps" in resumed.stdout
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import argparse
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +14,6 @@ from safetensors.torch import load_file
 
 import zerodce_core.curve_task as curve_task
 from zerodce_core.checkpoint import load_checkpoint
-from zerodce_core.cli import train as train_cli
 from zerodce_core.data import DatasetError
 from zerodce_core.trainer import (
     CancelledEvent,
@@ -32,7 +28,6 @@ from zerodce_core.trainer import (
     TrainingDiverged,
     TrainingError,
 )
-from zerodce_core.validate import OptionError
 
 from .test_data import write_flat_folder
 
@@ -194,61 +189,6 @@ def test_two_process_gloo_run_keeps_ranks_identical(data_dir: Path, tmp_path: Pa
     assert (out / "best.safetensors").is_file() and (out / "last.safetensors").is_file()
     # 9 training images, global batch 2 x 2 ranks: 2 steps per epoch.
     assert load_checkpoint(out / "last.safetensors").info.metadata["step"] == 4
-
-
-def parse(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="zerodce")
-    train_cli.register(parser.add_subparsers())
-    return parser.parse_args(["train", *argv])
-
-
-def test_cli_trains_end_to_end(data_dir: Path, tmp_path: Path,
-                               capsys: pytest.CaptureFixture[str]) -> None:
-    args = parse(["--data", str(data_dir), "--out", str(tmp_path), "--epochs", "1",
-                  "--size", "32", "--batch", "2", "--threads", "1", "--precision", "fp32"])
-    assert args.func(args) == 0
-    output = capsys.readouterr().out
-    assert "Done: 5 steps" in output and "best.safetensors" in output  # 11 train images
-    assert (tmp_path / "best.safetensors").is_file()
-
-
-def test_cli_requires_data_and_out_unless_resuming(tmp_path: Path) -> None:
-    args = parse(["--out", str(tmp_path)])
-    with pytest.raises(OptionError, match="--data is required"):
-        args.func(args)
-    args = parse([])
-    with pytest.raises(OptionError, match="--data and --out are required"):
-        args.func(args)
-
-
-def test_cli_ctrl_c_saves_resumable_checkpoint(data_dir: Path, tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "zerodce_core", "train", "--threads", "1",
-               "--precision", "fp32"]
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    process = subprocess.Popen(
-        [*command, "--data", str(data_dir), "--out", str(tmp_path), "--size", "32",
-         "--batch", "2", "--epochs", "100000"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    deadline = time.monotonic() + 120
-    while not (tmp_path / "last.safetensors").exists() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    process.send_signal(signal.SIGINT)
-    stdout, _ = process.communicate(timeout=60)
-    assert process.returncode == 130, stdout
-    assert (f"zerodce train --resume {tmp_path / 'last.safetensors'} --data {data_dir}"
-            in stdout)
-
-    step = load_checkpoint(tmp_path / "last.safetensors").info.metadata["step"]
-    epochs = step // 5 + 1  # 11 training images, batch 2: 5 steps per epoch
-    resumed = subprocess.run(
-        [*command, "--resume", str(tmp_path / "last.safetensors"), "--data", str(data_dir),
-         "--epochs", str(epochs)],
-        env=env, capture_output=True, text=True, timeout=120,
-    )
-    assert resumed.returncode == 0, resumed.stderr
-    assert f"resuming at step {step}" in resumed.stdout
-    assert f"Done: {5 * epochs} steps" in resumed.stdout
 
 
 def test_noise_model_trains_in_the_same_loop(tmp_path: Path) -> None:
