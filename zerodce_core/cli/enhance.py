@@ -64,8 +64,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     add("--suffix", default=SUFFIX, help=f"appended to output file names (default: {SUFFIX})")
     look = parser.add_argument_group("look")
     look.add_argument("--strength", type=number("strength", 0.0), metavar="ITERATIONS",
-                      help="curve iterations, 0 (the original) to the model's count "
-                           "(default: all of them)")
+                      help="how far the curves go, in iterations: 0 (the original) to the "
+                           "model's count (default: automatic)")
     look.add_argument("--exposure", type=number("exposure", *EXPOSURE_RANGE), metavar="LEVEL",
                       help=f"target mean level, {EXPOSURE_RANGE[0]} (dark) to "
                            f"{EXPOSURE_RANGE[1]} (bright), for exposure-conditioned models "
