@@ -15,21 +15,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from zerodce_core.checkpoint import load_checkpoint, save_checkpoint
 from zerodce_core.output import OutputGuard
+from zerodce_core.run_record import shareable_config
 
-#: Training-config fields that name files or folders on the training machine.
-PATH_FIELDS = ("data_dir", "out_dir", "init_checkpoint", "resume_checkpoint", "exclude")
 #: Metadata that only matters for resuming a run.
 RESUME_FIELDS = ("resume",)
-
-
-def portable_config(config: dict[str, Any]) -> dict[str, Any]:
-    """`config` with every path reduced to its last component (None stays None)."""
-    return {key: (Path(str(value)).name if key in PATH_FIELDS and value else value)
-            for key, value in config.items()}
 
 
 def main() -> None:
@@ -43,7 +35,7 @@ def main() -> None:
                 if k not in RESUME_FIELDS and k != "parameters"}
     save_checkpoint(args.target, loaded.model,
                     model_card=args.card.read_text(encoding="utf-8"),
-                    training_config=portable_config(loaded.info.training_config),
+                    training_config=shareable_config(loaded.info.training_config),
                     metadata=metadata, guard=OutputGuard([args.source]))
     print(f"{args.target}: {loaded.model.arch}, step {metadata.get('step')}, card embedded")
 
