@@ -38,7 +38,8 @@ def test_card_prints_settings_and_the_whole_card(tmp_path, capsys):
 
 def test_a_stopped_run_says_so(tmp_path, capsys):
     path = _model(tmp_path, step=30, epoch=3, planned_steps=100,
-                  resume={"step": 30, "steps_per_epoch": 10})
+                  resume={"step": 30, "steps_per_epoch": 10, "best_loss": 0.5,
+                          "epoch_loss_sum": 0.0})
     assert main(["info", str(path)]) == 0
     assert "stopped early at step 30 of 100 planned" in capsys.readouterr().out
 
@@ -51,7 +52,8 @@ def test_escape_sequences_are_removed_and_long_cards_cut(tmp_path, capsys):
     text = capsys.readouterr().out
     assert not any(c in text for c in "\x1b\x07\r\x9b\u202e")
     assert "model card:   Red title" in text and "trained on:   evilhidden" in text
-    assert "[... cut: 10,010 more characters]" in text and len(text) < 21_000
+    assert "[... cut: 30,010 characters, the first 20,000 shown]" in text
+    assert len(text) < 21_000
 
 
 def test_peer_weights_have_no_training_record(tmp_path, capsys):

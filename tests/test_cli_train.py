@@ -58,10 +58,11 @@ def test_the_dialogs_options_reach_the_config(tmp_path):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--iterations", "0"], "iterations must be a whole number from 1 to 16, not 0"),
-    (["--color-weight", "-1"], "color weight must be a number from 0"),
-    (["--val-fraction", "1"], "val fraction must be a number from 0 to 0.9, not 1.0"),
-    (["--size", "8"], "size must be a whole number from 16 to 4096, not 8"),
+    (["--iterations", "0"], "iterations must be a whole number from 1 to 32, not 0"),
+    (["--color-weight", "-1"], "the color loss weight must be a number of at least 0, not -1.0"),
+    (["--val-fraction", "1"], "validation fraction must be a number from 0 to 0.99, not 1.0"),
+    (["--size", "8"], "image size must be a whole number of at least 16, not 8"),
+    (["--exposure-range", "0.5", "0.99"], "exposure range must be a number from 0.05 to 0.95"),
 ])
 def test_out_of_range_options_are_usage_errors(argv, message, capsys):
     assert main(["train", "--data", "d", "--out", "o", *argv]) == 2

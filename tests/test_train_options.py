@@ -2,7 +2,8 @@
 
 from dataclasses import fields
 
-from zerodce_core import trainer
+from zerodce_core import train_limits, trainer
+from zerodce_core.exposure import LIMITS as EXPOSURE_LIMITS
 from zerodce_core.losses import LossWeights
 from zerodce_core.model import NETWORKS
 from zerodce_core.train_options import (
@@ -42,3 +43,15 @@ def test_ranges_hold_their_defaults_and_flags_are_unique():
             assert option.low <= option.default <= option.high, option.field
         assert not option.choices or option.default in option.choices
     assert len({o.flag for o in TRAIN_OPTIONS}) == len(TRAIN_OPTIONS)
+
+
+def test_ranges_are_what_train_config_accepts():
+    by_field = {option.field: option for option in TRAIN_OPTIONS}
+    for field, (_, low, high, whole) in train_limits.NUMBERS.items():
+        if field in by_field:
+            option = by_field[field]
+            assert (option.low, option.high, option.kind is int) == (low, high, whole), field
+            assert option.what == train_limits.NUMBERS[field][0]  # the same messages
+    assert (by_field["threads"].low, by_field["threads"].high) == (1, train_limits.MAX_THREADS)
+    exposure = by_field["exposure_range"]
+    assert (exposure.low, exposure.high) == EXPOSURE_LIMITS

@@ -6,15 +6,21 @@ kind of value, its default and the range a front end offers. The command line bu
 options from `TRAIN_OPTIONS`, and a form can build its fields from the same list, so the two
 offer the same settings with the same limits.
 
-This module imports nothing heavy, so `zerodce train --help` answers without loading torch;
-that is also why the defaults are written here and not read from `TrainConfig` (a test keeps
-them equal). The ranges are what a front end offers; `TrainConfig` still checks what it needs.
+This module imports nothing heavy, so `zerodce train --help` and its usage errors answer
+without loading torch; that is also why the defaults and ranges are written here and not read
+from `TrainConfig` and `train_limits.NUMBERS` (tests keep them equal). The ranges are what
+`TrainConfig` accepts; a form picks its own upper end where a setting has none (math.inf).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
+
+from .defaults import EXPOSURE_RANGE
+
+INF = math.inf
 
 #: `model.NETWORKS`, without importing torch (a test keeps the two equal).
 ARCHITECTURES = ("noisenet", "zerodce", "zerodce++", "zerodce-exposure")
@@ -33,24 +39,30 @@ class TrainOption:
     help: str  # one line, for --help and tooltips
     kind: type = float  # int, float, bool, str or Path
     default: object = None  # TrainConfig's; None: no default (required, or automatic)
-    low: float | None = None
-    high: float | None = None
+    low: float | None = None  # None: not a number
+    high: float = INF
     step: float | None = None  # a spin box's step
     choices: tuple[str, ...] = ()
     count: int = 1  # values the option takes (the exposure range takes 2)
     metavar: str | None = None
     group: str = "training"  # data, model, training, loss, run
+    name: str | None = None  # what messages call it (TrainConfig's name); None: the label
 
     @property
     def dest(self) -> str:
         """The argparse destination (and a form field's name)."""
         return self.flag.removeprefix("--").replace("-", "_")
 
+    @property
+    def what(self) -> str:
+        """The setting's name in messages, as `TrainConfig`'s own checks call it."""
+        return self.name or self.label.lower()
+
 
 def _weight(term: str, default: float, what: str) -> TrainOption:
     return TrainOption(f"{LOSS_WEIGHT}{term}", f"--{term}-weight", f"{term.capitalize()} weight",
-                       f"weight of the {what} loss (curve models)", float, default, 0.0, 1e4,
-                       0.5, metavar="W", group="loss")
+                       f"weight of the {what} loss (curve models)", float, default, 0.0, INF,
+                       0.5, metavar="W", group="loss", name=f"the {term} loss weight")
 
 
 TRAIN_OPTIONS: tuple[TrainOption, ...] = (
@@ -64,38 +76,38 @@ TRAIN_OPTIONS: tuple[TrainOption, ...] = (
                 "text file of image names never to train on (e.g. a benchmark's held-out set)",
                 Path, metavar="LIST", group="data"),
     TrainOption("val_fraction", "--val-fraction", "Validation share",
-                "share of the scenes held out for validation", float, 0.05, 0.0, 0.9, 0.01,
-                metavar="SHARE", group="data"),
+                "share of the scenes held out for validation", float, 0.05, 0.0, 0.99, 0.01,
+                metavar="SHARE", group="data", name="validation fraction"),
     TrainOption("arch", "--arch", "Architecture",
                 "network; noisenet trains the noise-reduction model", str, "zerodce",
                 choices=ARCHITECTURES, group="model"),
     TrainOption("iterations", "--iterations", "Curve iterations",
-                "curve iterations of the network (the paper's 8)", int, 8, 1, 16, 1,
-                metavar="N", group="model"),
+                "curve iterations of the network (the paper's 8)", int, 8, 1, 32, 1,
+                metavar="N", group="model", name="iterations"),
     TrainOption("init_checkpoint", "--init", "Start from",
                 "start from these weights (ours or official) to fine-tune", Path,
                 metavar="CKPT", group="model"),
     TrainOption("epochs", "--epochs", "Epochs", "passes over the training images", int, 100,
-                1, 100_000, 1, metavar="N"),
+                1, INF, 1, metavar="N"),
     TrainOption("image_size", "--size", "Image size (px)", "training image size", int, 256,
-                16, 4096, 16, metavar="PX"),
+                16, INF, 16, metavar="PX", name="image size"),
     TrainOption("random_crop", "--random-crop", "Random crops",
                 "random SIZE crops of images scaled to 2*SIZE, instead of resizing to SIZE",
                 bool, False),
-    TrainOption("batch_size", "--batch", "Batch size", "images per step", int, 8, 1, 1024, 1,
+    TrainOption("batch_size", "--batch", "Batch size", "images per step", int, 8, 1, INF, 1,
                 metavar="N"),
-    TrainOption("lr", "--lr", "Learning rate", "Adam learning rate", float, 1e-4, 1e-7, 1.0,
+    TrainOption("lr", "--lr", "Learning rate", "Adam learning rate", float, 1e-4, 1e-9, 1.0,
                 1e-5, metavar="RATE"),
     TrainOption("seed", "--seed", "Seed",
                 "seed for initialisation, split, order and augmentation", int, 0, 0, 2**32 - 1,
                 1, metavar="N"),
     TrainOption("exposure_level", "--exposure-level", "Exposure level E",
-                "target mean level the exposure loss pulls towards", float, 0.6, 0.05, 0.95,
-                0.05, metavar="E", group="loss"),
+                "target mean level the exposure loss pulls towards", float, 0.6,
+                *EXPOSURE_RANGE, 0.05, metavar="E", group="loss", name="exposure level"),
     TrainOption("exposure_range", "--exposure-range", "Exposure range",
                 "exposure-conditioned nets (zerodce-exposure): draw each image's target level "
-                "from this range, so the model learns every brightness", float, None, 0.01, 0.99,
-                0.05, count=2, metavar="E", group="loss"),
+                "from this range, so the model learns every brightness", float, None,
+                *EXPOSURE_RANGE, 0.05, count=2, metavar="E", group="loss"),
     TrainOption("exposure_patch_share", "--exposure-patch-share", "Exposure patch share",
                 "share of the exposure loss on 16x16 patches, the rest on the image mean "
                 "(1: the paper's)", float, 1.0, 0.0, 1.0, 0.1, metavar="SHARE", group="loss"),
@@ -105,12 +117,12 @@ TRAIN_OPTIONS: tuple[TrainOption, ...] = (
     _weight("smoothness", 200.0, "curve smoothness"),
     TrainOption("preview_every", "--preview-every", "Preview every",
                 "a preview of the first validation image every N steps (0: none); the "
-                "command line saves them in OUT/previews/", int, 100, 0, 1_000_000, 10,
-                metavar="STEPS", group="run"),
+                "command line saves them in OUT/previews/", int, 100, 0, INF, 10,
+                metavar="STEPS", group="run", name="preview interval"),
     TrainOption("device", "--device", "Device", "auto, cpu, cuda, cuda:N or mps", str, "auto",
                 metavar="DEVICE", group="run"),
     TrainOption("threads", "--threads", "CPU threads", "CPU threads (default: all cores)",
-                int, None, 1, 1024, 1, metavar="N", group="run"),
+                int, None, 1, 4096, 1, metavar="N", group="run", name="threads"),
     TrainOption("precision", "--precision", "Precision",
                 "auto uses bf16 where the hardware has it", str, "auto", choices=PRECISIONS,
                 group="run"),

@@ -1,26 +1,23 @@
 """`zerodce info [MODEL] [--card]`: what a model file is, how it was trained, its model card.
 
-Everything shown comes from the file, which may come from anyone: text is printed plain,
-with terminal escape sequences and other control characters removed (a card must not be
-able to retitle the terminal or hide lines), and long texts are cut at a stated length.
+Everything shown comes from the file, which may come from anyone, so every text from it is
+plain (`text.plain_text`: no escape sequences or control characters, a stated cut; the card
+is made so by `load_checkpoint`): a card must not retitle the terminal or forge the lines
+printed before it.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
 from typing import TYPE_CHECKING
+
+from ..text import plain_text
 
 if TYPE_CHECKING:
     from ..checkpoint import ModelInfo
     from ..run_record import RunRecord
 
-CARD_LIMIT = 20_000  # characters of a model card printed with --card
 LINE_LIMIT = 300  # characters of any one value in the summary
-# CSI and OSC sequences, then any other escape, then the remaining control characters
-# (C0 but tab and newline, DEL, C1) and the bidirectional overrides that reorder text.
-_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.?"
-                      r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -46,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     if args.card:
         print("\n".join(settings(info.training_config)))
         print()
-        print(plain_text(info.model_card, CARD_LIMIT) or "(no model card)")
+        print(info.model_card or "(no model card)")  # plain and cut by load_checkpoint
     return 0
 
 
@@ -58,7 +55,7 @@ def summary(info: ModelInfo, record: RunRecord | None) -> list[str]:
              f"({_line(info.source_format)} format)"]
     if record is not None:
         lines += _training(record)
-    card = plain_text(info.model_card, CARD_LIMIT).strip()
+    card = info.model_card.strip()
     if card:
         title = _line(card.splitlines()[0].lstrip("# "))
         count = len(card.splitlines())
@@ -73,14 +70,6 @@ def settings(config: dict[str, object]) -> list[str]:
     width = max(map(len, config))
     return ["settings:"] + [f"  {_line(str(key)):{width}}  {_line(str(value))}"
                             for key, value in config.items()]
-
-
-def plain_text(text: str, limit: int) -> str:
-    """`text` without escape sequences or control characters, cut after `limit` characters."""
-    clean = _ESCAPES.sub("", text)
-    if len(clean) <= limit:
-        return clean
-    return f"{clean[:limit]}\n[... cut: {len(clean) - limit:,} more characters]"
 
 
 def _training(record: RunRecord) -> list[str]:

@@ -60,9 +60,7 @@ def _add(group: argparse._ArgumentGroup, option: TrainOption) -> None:
         return
     kind: Callable[[str], Any] = option.kind
     if option.low is not None:
-        kind = number(option.dest.replace("_", " "), option.low,
-                      option.high if option.high is not None else float("inf"),
-                      integer=option.kind is int)
+        kind = number(option.what, option.low, option.high, integer=option.kind is int)
     group.add_argument(option.flag, type=kind, choices=option.choices or None,
                        nargs=option.count if option.count > 1 else None,
                        metavar=option.metavar, help=f"{option.help}{default}")
