@@ -24,7 +24,7 @@ def test_a_short_summary_by_default(tmp_path, capsys):
         f"file:         {path}",
         "model:        zerodce, 8 curve iterations, 79,416 parameters (zerodce format)",
         "trained on:   SICE_part1",
-        "progress:     step 40 of 100, epoch 4 of 10, validation loss 0.2500",
+        "progress:     step 40 of 100 planned, epoch 4 of 10, validation loss 0.2500",
         "command:      zerodce train --data SICE_part1 --out mine --epochs 10",
         "model card:   Night model (63 lines; --card prints it)",
     ]

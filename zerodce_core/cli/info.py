@@ -75,7 +75,7 @@ def settings(config: dict[str, object]) -> list[str]:
 def _training(record: RunRecord) -> list[str]:
     lines = [f"trained on:   {_line(record.data or '(not recorded)')}"]
     if record.step is not None:
-        of_steps = f" of {record.planned_steps:,}" if record.planned_steps else ""
+        of_steps = f" of {record.planned_steps:,} planned" if record.planned_steps else ""
         of_epochs = f" of {record.planned_epochs}" if record.planned_epochs else ""
         loss = ("" if record.val_loss is None
                 else f", validation loss {record.val_loss:.4f}")
