@@ -18,7 +18,8 @@ ONE_RUN = """
 import resource, sys, torch
 from zerodce_core.curve_task import CurveTask
 from zerodce_core.noise_task import NoiseTask
-from zerodce_core.trainer import TrainConfig, autocast_dtype
+from zerodce_core.trainer import TrainConfig
+from zerodce_core.training_state import autocast_dtype
 arch, size, batch, precision = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 torch.set_num_threads(1)
 config = TrainConfig(data_dir="", out_dir="", arch=arch, image_size=size, batch_size=batch,

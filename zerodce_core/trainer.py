@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import collections
 import math
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -41,7 +40,7 @@ from torch import nn
 from .checkpoint import load_checkpoint, save_checkpoint
 from .curve_task import CurveTask
 from .data import DatasetError, epoch_order, exclude_listed, find_images, split_by_scene
-from .device import configure_cpu, fast_dtype, select_device
+from .device import configure_cpu, select_device
 from .errors import ZeroDCEError
 from .losses import DEFAULT_EXPOSURE_LEVEL, LossWeights
 from .model import DEFAULT_ITERATIONS, NETWORKS, NoiseNet
@@ -58,6 +57,13 @@ from .training_events import (
     StartEvent,
     StepEvent,
     TrainEvent,
+)
+from .training_state import (
+    DistributedContext,
+    Progress,
+    autocast_dtype,
+    optimizer_tensors,
+    restore_optimizer,
 )
 from .validate import OptionError
 
@@ -148,68 +154,6 @@ class TrainConfig:
         return cls(**{k: v for k, v in data.items() if k in names})
 
 
-# ----------------------------------------------------------------------------- helpers
-
-
-@dataclass(frozen=True)
-class DistributedContext:
-    """This process's place in a torchrun job (world_size 1 when run alone)."""
-
-    world_size: int = 1
-    rank: int = 0
-    local_rank: int = 0
-
-    @classmethod
-    def from_env(cls) -> DistributedContext:
-        env = os.environ
-        return cls(int(env.get("WORLD_SIZE", 1)), int(env.get("RANK", 0)),
-                   int(env.get("LOCAL_RANK", 0)))
-
-    @property
-    def is_main(self) -> bool:
-        return self.rank == 0
-
-
-def autocast_dtype(device: torch.device, precision: str) -> torch.dtype | None:
-    """The network's autocast dtype, or None for plain fp32.
-
-    "auto" uses bf16 only where the hardware runs it natively; fp16 (older GPUs,
-    MPS) is left out because it needs loss scaling to train safely.
-    """
-    if precision == "fp32":
-        return None
-    if precision == "bf16":
-        return torch.bfloat16
-    return torch.bfloat16 if fast_dtype(device) == torch.bfloat16 else None
-
-
-@dataclass
-class Progress:
-    """Where the run is; saved in resumable checkpoints."""
-
-    step: int = 0
-    best_loss: float = math.inf
-    epoch_loss_sum: float = 0.0
-
-
-def _optimizer_tensors(optimizer: torch.optim.Optimizer) -> dict[str, torch.Tensor]:
-    tensors = {}
-    for index, state in optimizer.state_dict()["state"].items():
-        for name, value in state.items():
-            tensors[f"optim.{index}.{name}"] = torch.as_tensor(value)
-    return tensors
-
-
-def _restore_optimizer(optimizer: torch.optim.Optimizer, tensors: dict[str, torch.Tensor]) -> None:
-    state: dict[int, dict[str, torch.Tensor]] = collections.defaultdict(dict)
-    for key, value in tensors.items():
-        if key.startswith("optim."):
-            _, index, name = key.split(".", 2)
-            state[int(index)][name] = value
-    current = optimizer.state_dict()
-    optimizer.load_state_dict({"state": dict(state), "param_groups": current["param_groups"]})
-
-
 # ----------------------------------------------------------------------------- trainer
 
 
@@ -286,7 +230,7 @@ class Trainer:
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=cfg.lr,
                                           weight_decay=cfg.weight_decay)
         if resume_tensors:
-            _restore_optimizer(self.optimizer, resume_tensors)
+            restore_optimizer(self.optimizer, resume_tensors)
             if "rng.torch" in resume_tensors:
                 torch.set_rng_state(resume_tensors["rng.torch"])
 
@@ -463,5 +407,5 @@ class Trainer:
         progress = self.progress
         resume = {"step": progress.step, "steps_per_epoch": self.steps_per_epoch,
                   "best_loss": progress.best_loss, "epoch_loss_sum": progress.epoch_loss_sum}
-        extra = {**_optimizer_tensors(self.optimizer), "rng.torch": torch.get_rng_state()}
+        extra = {**optimizer_tensors(self.optimizer), "rng.torch": torch.get_rng_state()}
         return self._save(self.out_dir / LAST_NAME, {"resume": resume}, extra)
