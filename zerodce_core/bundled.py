@@ -17,22 +17,20 @@ def resource_path(relative: str) -> Path:
 
 
 def default_model_path() -> Path:
-    path = resource_path(DEFAULT_MODEL)
-    if not path.is_file():
-        raise NoBundledModelError(
-            f"no default model is bundled with this installation ({path} is missing); "
-            "pass a checkpoint explicitly, e.g. --model path/to/model.safetensors"
-        )
-    return path
+    return _bundled_model(DEFAULT_MODEL, "default model",
+                          "pass a checkpoint explicitly, e.g. --model path/to/model.safetensors")
 
 
 def default_denoiser_path() -> Path:
-    path = resource_path(DEFAULT_DENOISER)
+    return _bundled_model(DEFAULT_DENOISER, "noise-reduction model",
+                          "pass one explicitly or turn noise reduction off (--denoise 0)")
+
+
+def _bundled_model(relative: str, what: str, advice: str) -> Path:
+    path = resource_path(relative)
     if not path.is_file():
         raise NoBundledModelError(
-            f"no noise-reduction model is bundled with this installation ({path} is missing); "
-            "pass one explicitly or turn noise reduction off (--denoise 0)"
-        )
+            f"no {what} is bundled with this installation ({path} is missing); {advice}")
     return path
 
 
