@@ -1,11 +1,12 @@
 """ONNX export: accuracy against the engine, and speed in ONNX Runtime and OpenVINO.
 
 Exports the bundled model (and peer checkpoints with --peers) with `export_onnx`, then
-- PSNR of each exported graph's output against the fp32 engine on the same photo;
+- PSNR of each exported graph's output against the fp32 engine on the same photo (automatic
+  exposure and strength, and a chosen exposure for exposure-conditioned models);
 - seconds (best of --repeats) and peak RSS of the fast graph at 12 MP in ONNX Runtime,
   OpenVINO fp32, OpenVINO with its default precision (bf16 on CPUs that have it), and the
   engine itself, each in its own process.
-Usage: python benchmarks/bench_onnx.py [--peers DIR] [--repeats 3]
+Usage: python benchmarks/bench_onnx.py [--peers DIR] [--model FILE] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 
 PHOTO_12MP = (3000, 4000)
 PHOTO_SMALL = (900, 1200)  # the full variant runs the network on every pixel
+CHOSEN_EXPOSURE = 0.35  # the second accuracy row of exposure-conditioned models
 RUNTIMES = ("onnxruntime", "openvino-f32", "openvino-default", "engine")
 
 
@@ -43,7 +45,7 @@ def psnr(a, b) -> float:
 
 def accuracy(models: dict[str, str | None], folder: Path) -> list[dict]:
     """PSNR of each variant against the fp32 engine (16-bit photo, so output rounding is
-    not what is measured)."""
+    not what is measured); exposure-conditioned models also at a chosen exposure."""
     import numpy as np
     import onnxruntime as ort
 
@@ -54,20 +56,30 @@ def accuracy(models: dict[str, str | None], folder: Path) -> list[dict]:
     rows = []
     for name, model in models.items():
         engine = Engine(model, device="cpu", precision="fp32")
+        exposures = (None, CHOSEN_EXPOSURE) if engine.takes_exposure else (None,)
         for mode, (height, width) in (("fast", PHOTO_12MP), ("full", PHOTO_SMALL)):
             path = export_onnx(engine, folder / f"{name}-{mode}.onnx", mode=mode)
+            session = ort.InferenceSession(str(path))
             photo = synthetic_photo(height, width).astype(np.uint16) * 257
             x = (photo.astype(np.float32) / 65535).transpose(2, 0, 1)[None]
-            out = ort.InferenceSession(str(path)).run(None, {"image": x})[0][0]
-            if mode == "full":
-                out = render_curves(photo, out, 1.0, engine.net.shared_maps,
-                                    engine.iterations, engine.iterations)
-                out = out.astype(np.float32).transpose(2, 0, 1) / 65535
-            expected = engine.enhance(photo, mode=mode).astype(np.float64) / 65535
-            got = out.transpose(1, 2, 0).astype(np.float64)
-            rows.append({"model": name, "variant": mode, "size": f"{width}x{height}",
-                         "psnr": psnr(got, expected),
-                         "max_abs": float(np.abs(got - expected).max())})
+            for exposure in exposures:
+                feed = {"image": x}
+                if exposure is not None:
+                    feed["exposure"] = np.array(exposure, np.float32)
+                out, *scalars = session.run(None, feed)
+                out = out[0]
+                if mode == "full":  # conditioned models say at which strength to render
+                    strength = float(scalars[1]) if scalars else engine.iterations
+                    out = render_curves(photo, out, 1.0, engine.net.shared_maps, strength,
+                                        engine.iterations)
+                    out = out.astype(np.float32).transpose(2, 0, 1) / 65535
+                maps = engine.estimate(photo, mode=mode, exposure=exposure)
+                expected = engine.render(maps).astype(np.float64) / 65535
+                got = out.transpose(1, 2, 0).astype(np.float64)
+                rows.append({"model": name, "variant": mode, "size": f"{width}x{height}",
+                             "exposure": "auto" if exposure is None else f"{exposure:g}",
+                             "psnr": psnr(got, expected),
+                             "max_abs": float(np.abs(got - expected).max())})
     return rows
 
 
@@ -114,6 +126,7 @@ def speed_job(runtime: str, path: str, repeats: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--peers", type=Path, help="folder with the peer checkpoints")
+    parser.add_argument("--model", type=Path, help="measure this checkpoint too")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--only", choices=("accuracy", "speed"), help="run one of the two parts")
     parser.add_argument("--job", nargs=2, metavar=("RUNTIME", "FILE"), help=argparse.SUPPRESS)
@@ -122,6 +135,8 @@ def main() -> None:
         print(json.dumps(speed_job(args.job[0], args.job[1], args.repeats)))
         return
     models: dict[str, str | None] = {"bundled": None}
+    if args.model:
+        models[args.model.name] = str(args.model)
     if args.peers:
         for name in ("zerodce_official_Epoch99.pth", "zerodcepp_official_Epoch99.pth",
                      "bsun0802_8LE-color-loss2_best_model.pth"):
@@ -130,11 +145,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         if args.only != "speed":
-            print("| model | variant | photo | PSNR vs engine (fp32) | max abs diff |")
-            print("|---|---|---|---|---|")
+            print("| model | variant | photo | exposure | PSNR vs engine (fp32) | max abs diff |")
+            print("|---|---|---|---|---|---|")
             for row in accuracy(models, folder):
                 print(f"| {row['model']} | {row['variant']} | {row['size']} | "
-                      f"{row['psnr']:.1f} dB | {row['max_abs']:.1e} |")
+                      f"{row['exposure']} | {row['psnr']:.1f} dB | {row['max_abs']:.1e} |")
             print()
         if args.only == "accuracy":
             return

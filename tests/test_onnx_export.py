@@ -68,12 +68,18 @@ def run(session: ort.InferenceSession, image: np.ndarray, **scalars: float) -> n
     return to_image(session.run(None, feed)[0])
 
 
-def exposure_net() -> torch.nn.Module:
-    """An exposure-conditioned net whose output depends strongly on the target level."""
-    torch.manual_seed(0)
+def monotone_net() -> torch.nn.Module:
+    """A conditioned net with a gentle monotone exposure response (tests/test_exposure.py's),
+    plus a little image dependence so its maps vary across the photo."""
     net = build_model("zerodce-exposure")
     with torch.no_grad():
-        net.exposure_shift.normal_(0, 2.0)
+        for p in net.parameters():
+            p.zero_()
+        net.exposure_shift[5] = 0.05  # last hidden layer switches on above E = 0.6 ...
+        net.e_conv7.weight[:, 32:] = -0.2  # ... and drives every curve towards brightening
+        net.e_conv7.bias.fill_(-0.2)
+        net.e_conv1.weight[0, :, 1, 1] = 1.0  # brightness, which makes bright pixels ...
+        net.e_conv7.weight[:, 0, 1, 1] = 0.3  # ... brighten less
     return net
 
 
@@ -115,13 +121,16 @@ def test_eight_bit_photo(fast_session, bundled):
 
 def test_full_graph_gives_the_engines_full_mode_maps(bundled, tmp_path):
     session = ort.InferenceSession(str(export_onnx(bundled, tmp_path / "n.onnx", mode="full")))
-    assert [o.name for o in session.get_outputs()] == ["maps"]
     image = photo(97, 130, seed=3)
-    maps = session.run(None, {"image": to_tensor(image)})[0][0]
+    maps, *scalars = session.run(None, {"image": to_tensor(image)})
     expected = bundled.estimate(image, mode="full")
-    assert maps.shape == expected.maps.shape == (3 * bundled.net.map_count, 97, 130)
-    assert np.abs(maps - expected.maps * expected.map_scale).max() < 1e-4
-    rendered = render_curves(image, maps, 1.0, bundled.net.shared_maps, bundled.iterations,
+    assert maps[0].shape == expected.maps.shape == (3 * bundled.net.map_count, 97, 130)
+    assert np.abs(maps[0] - expected.maps * expected.map_scale).max() < 1e-4
+    strength = bundled.iterations
+    if bundled.takes_exposure:  # conditioned models also say at which strength to render
+        strength = float(scalars[1])
+        assert strength == pytest.approx(expected.default_strength, abs=1e-5)
+    rendered = render_curves(image, maps[0], 1.0, bundled.net.shared_maps, strength,
                              bundled.iterations)
     assert_matches(to_image(to_tensor(rendered)), bundled.render(expected))
 
@@ -144,32 +153,72 @@ def test_official_checkpoints_export(name, tmp_path):
 @pytest.fixture(scope="module")
 def conditioned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Engine, Path, Path]:
     # A smaller fast size keeps the test quick and checks that the graph follows the engine's.
-    engine = Engine(exposure_net(), device="cpu", precision="fp32", fast_size=256)
+    engine = Engine(monotone_net(), device="cpu", precision="fp32", fast_size=256)
     folder = tmp_path_factory.mktemp("exposure")
     return (engine, export_onnx(engine, folder / "fast.onnx"),
             export_onnx(engine, folder / "full.onnx", mode="full"))
 
 
-def test_exposure_conditioned_fast_graph(conditioned):
+# Mean levels ~0.06 (dark: to the target at full strength), ~0.25 (sliding target), ~0.33
+# (just below its target: part strength) and ~0.56 (well exposed: left as it is).
+LEVELS = [0.05, 0.2, 0.265, 0.45]
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_exposure_conditioned_fast_graph(conditioned, level):
     engine, fast, _ = conditioned
     session = ort.InferenceSession(str(fast))
-    for level in (0.05, 0.2, 0.45):  # dark, sliding, well exposed
-        image = photo(300, 260, level=level, seed=5)
-        for exposure in (None, 0.3):
-            asked = {} if exposure is None else {"exposure": exposure}
-            expected = engine.render(engine.estimate(image, exposure=exposure))
-            assert_matches(run(session, image, **asked), expected)
+    image = photo(300, 260, level=level, seed=5)
+    for exposure in (None, 0.3):
+        asked = {} if exposure is None else {"exposure": exposure}
+        expected = engine.render(engine.estimate(image, exposure=exposure))
+        out = run(session, image, **asked)
+        assert_matches(out, expected)
+        if level == 0.45 and exposure is None:  # well exposed: left as it is
+            assert np.abs(out - to_image(to_tensor(image))).max() < 1e-6
+
+
+def test_conditioned_strength_is_automatic_unless_asked(conditioned):
+    engine, fast, _ = conditioned
+    session = ort.InferenceSession(str(fast))
+    image = photo(240, 320, level=0.265, seed=11)
+    maps = engine.estimate(image)
+    assert 0 < maps.default_strength < engine.iterations  # this photo gets part strength
+    automatic = run(session, image)
+    assert np.abs(run(session, image, strength=-1.0) - automatic).max() == 0
+    assert_matches(automatic, engine.render(maps))
+    for strength in (0.0, 3.5, 8.0):  # the maps fitted automatically, at the strength asked
+        assert_matches(run(session, image, strength=strength), engine.render(maps, strength))
 
 
 def test_exposure_conditioned_full_graph(conditioned):
     engine, _, full = conditioned
     session = ort.InferenceSession(str(full))
+    assert [o.name for o in session.get_outputs()] == ["maps", "network_level",
+                                                       "default_strength"]
     image = photo(301, 199, level=0.2, seed=6)
     for exposure in (None, 0.8):
         asked = {} if exposure is None else {"exposure": np.array(exposure, np.float32)}
-        maps = session.run(None, {"image": to_tensor(image), **asked})[0][0]
+        maps, _, strength = session.run(None, {"image": to_tensor(image), **asked})
         expected = engine.estimate(image, mode="full", exposure=exposure)
-        assert np.abs(maps - expected.maps * expected.map_scale).max() < 1e-4
+        assert np.abs(maps[0] - expected.maps * expected.map_scale).max() < 1e-4
+        assert float(strength) == pytest.approx(expected.default_strength, abs=1e-5)
+
+
+def test_full_graph_tiles_at_the_level_fitted_on_the_whole_photo(conditioned):
+    engine, _, full = conditioned
+    session = ort.InferenceSession(str(full))
+    image = photo(400, 300, level=0.03, seed=12)
+    image[:, :200] = photo(400, 200, level=0.3, seed=13)  # the tile is brighter than the photo
+    expected = engine.estimate(image, mode="full")
+    whole = expected.maps * expected.map_scale
+    _, level, strength = session.run(None, {"image": to_tensor(image)})
+    tile = image[100:300, 50:250]  # 8 px beyond the 184 px core checked below
+    maps, used, _ = session.run(None, {"image": to_tensor(tile), "level": level})
+    assert used == level
+    assert np.abs(maps[0][:, 8:-8, 8:-8] - whole[:, 108:292, 58:242]).max() < 1e-4
+    fitted_on_tile = session.run(None, {"image": to_tensor(tile)})[1]
+    assert fitted_on_tile != level  # why a tiler must pass the level
 
 
 def test_exposure_can_be_fixed_at_export(conditioned, tmp_path):
@@ -179,6 +228,18 @@ def test_exposure_can_be_fixed_at_export(conditioned, tmp_path):
     image = photo(300, 260, level=0.05, seed=10)
     expected = engine.render(engine.estimate(image, exposure=0.3))
     assert_matches(run(ort.InferenceSession(str(path)), image), expected)
+
+
+@pytest.mark.parametrize("level", [0.05, 0.2, 0.45])
+def test_bundled_conditioned_model_fits_each_photo(fast_session, bundled, level):
+    if not bundled.takes_exposure:
+        pytest.skip(f"the bundled model ({bundled.info.arch}) is not exposure-conditioned")
+    image = photo(480, 640, level=level, seed=13)
+    maps = bundled.estimate(image)
+    assert_matches(run(fast_session, image), bundled.render(maps))
+    if level == 0.45:  # well exposed: left as it is
+        assert maps.default_strength == 0
+        assert np.abs(run(fast_session, image) - to_image(to_tensor(image))).max() < 1e-6
 
 
 def test_metadata_carries_licence_training_data_and_card(fast_session, bundled):
@@ -194,7 +255,7 @@ def test_metadata_carries_licence_training_data_and_card(fast_session, bundled):
     assert "optional input strength" in props["interface"]
 
 
-def test_graph_interface_and_opset(fast_file):
+def test_graph_interface_and_opset(fast_file, bundled):
     model = onnx.load(str(fast_file))
     assert [o.version for o in model.opset_import if o.domain == ""] == [18]
     assert model.ir_version == 8
@@ -202,7 +263,8 @@ def test_graph_interface_and_opset(fast_file):
     (image,) = session.get_inputs()  # strength is optional: an overridable initializer
     assert (image.name, image.shape, image.type) == ("image", [1, 3, "height", "width"],
                                                      "tensor(float)")
-    assert [i.name for i in session.get_overridable_initializers()] == ["strength"]
+    optional = ["strength", "exposure"] if bundled.takes_exposure else ["strength"]
+    assert [i.name for i in session.get_overridable_initializers()] == optional
     (out,) = session.get_outputs()
     assert (out.name, out.shape) == ("enhanced", [1, 3, "height", "width"])
 

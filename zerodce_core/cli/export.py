@@ -19,10 +19,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "(the same result as `zerodce enhance --denoise 0`); full: the "
                              "curve network alone, image in, curve maps out, for tiling")
     parser.add_argument("--strength", type=float,
-                        help="default of the graph's strength input (default: all iterations)")
+                        help="default of the graph's strength input (default: automatic, as "
+                             "`zerodce enhance`: all iterations, or fitted with the exposure "
+                             "for exposure-conditioned models)")
     parser.add_argument("--exposure", type=float,
-                        help="default target level of exposure-conditioned models, 0.05-0.95 "
-                             "(default: automatic from each photo)")
+                        help="default mean level of the output for exposure-conditioned "
+                             "models, 0.05-0.95 (default: automatic from each photo)")
     parser.add_argument("--image-only", action="store_true",
                         help="fix strength and exposure at their defaults: the image is the "
                              "only input, as chaiNNer and other image-to-image tools expect")

@@ -5,7 +5,11 @@ Two variants, both fp32 with dynamic height and width:
   `exposure` for exposure-conditioned models) -> `enhanced`, the same result as
   `zerodce enhance --denoise 0`;
 - "full": the curve network alone, `image` -> `maps`, for callers that tile large
-  images themselves and apply the curves at full resolution.
+  images themselves and apply the curves at full resolution (exposure-conditioned
+  models: + optional `exposure` and `level` -> + `network_level`, `default_strength`).
+
+For exposure-conditioned models both graphs fit the network's level to the photo the way
+`Engine.estimate` does (seven runs on a 128 px thumbnail, `calibration.py`).
 
 Needs the `onnx` extra (`pip install zerodce[onnx]`): onnx, and onnxscript for torch's
 exporter.
@@ -40,10 +44,11 @@ def export_onnx(engine: Engine, path: str | Path, *, mode: ExportMode = "fast",
     The file is written through the package's one guarded writer (`output.OutputGuard`):
     atomically, an existing file replaced, the checkpoint itself never.
 
-    `strength` (default: the engine's, all iterations) and `exposure` (default: automatic;
-    conditioned models only) are the defaults of the graph's optional inputs, or fixed
-    values with `image_only`, which leaves the image as the only input (what generic
-    image-to-image tools such as chaiNNer feed).
+    `strength` (default: automatic, which is all iterations for one-level models) and
+    `exposure` (the output's mean level; default: automatic; conditioned models only) are
+    the defaults of the graph's optional inputs, or fixed values with `image_only`, which
+    leaves the image as the only input (what generic image-to-image tools such as chaiNNer
+    feed).
     """
     if mode not in ("fast", "full"):
         raise ExportError(f"unknown export mode {mode!r} (use 'fast' or 'full')")
@@ -56,7 +61,7 @@ def export_onnx(engine: Engine, path: str | Path, *, mode: ExportMode = "fast",
     from ..output import OutputGuard
     from .metadata import metadata_props
     from .network import IR_VERSION, OPSET, export_network
-    from .pipeline import fast_graph, network_graph
+    from .pipeline import Network, fast_graph, network_graph
 
     # The checkpoint is the run's input: never replaced, even through a link.
     guard = OutputGuard([engine.info.path] if engine.info.path else [])
@@ -65,14 +70,11 @@ def export_onnx(engine: Engine, path: str | Path, *, mode: ExportMode = "fast",
     if exposure is not None and not net.takes_exposure:
         raise ExportError(f"the {net.arch} model is trained for one exposure level; "
                           "--exposure applies to exposure-conditioned models only")
-    settings = _settings(net.iterations, strength, exposure, image_only)
-    common = {"fast_size": engine.fast_size, "takes_exposure": net.takes_exposure,
-              "settings": settings}
-    network = export_network(net)
-    if mode == "fast":
-        graph = fast_graph(network, iterations=net.iterations, shared=net.shared_maps, **common)
-    else:
-        graph = network_graph(network, map_channels=3 * net.map_count, **common)
+    settings = _settings(net.iterations, net.takes_exposure, strength, exposure, image_only)
+    network = Network(export_network(net), iterations=net.iterations, shared=net.shared_maps,
+                      takes_exposure=net.takes_exposure, map_channels=3 * net.map_count)
+    build = fast_graph if mode == "fast" else network_graph
+    graph = build(network, fast_size=engine.fast_size, settings=settings)
     interface = describe(mode, net.iterations, net.shared_maps, net.takes_exposure,
                          engine.fast_size, settings)
     model = onnx.helper.make_model(
@@ -82,7 +84,7 @@ def export_onnx(engine: Engine, path: str | Path, *, mode: ExportMode = "fast",
     extra = {"fast_size": str(engine.fast_size), "shared_maps": str(net.shared_maps).lower(),
              "takes_exposure": str(net.takes_exposure).lower()}
     if mode == "fast":
-        extra["default_strength"] = f"{settings.strength:g}"
+        extra["default_strength"] = _strength_text(settings.strength)
     if net.takes_exposure:
         extra["default_exposure"] = f"{settings.exposure:g}"  # 0: automatic
     onnx.helper.set_model_props(model, metadata_props(engine.info, mode=mode,
@@ -93,15 +95,15 @@ def export_onnx(engine: Engine, path: str | Path, *, mode: ExportMode = "fast",
     return path
 
 
-def _settings(iterations: int, strength: float | None, exposure: float | None,
-              image_only: bool) -> Settings:
+def _settings(iterations: int, takes_exposure: bool, strength: float | None,
+              exposure: float | None, image_only: bool) -> Settings:
     from ..exposure import check_exposure
-    from .pipeline import Settings
+    from .pipeline import AUTOMATIC, Settings
 
-    if strength is None:
-        strength = float(iterations)
-    if not 0.0 <= strength <= iterations:
+    if strength is not None and not 0.0 <= strength <= iterations:
         raise ExportError(f"strength must be between 0 and {iterations}, got {strength:g}")
+    if strength is None:
+        strength = AUTOMATIC if takes_exposure else float(iterations)
     if exposure is not None:
         try:
             exposure = check_exposure(exposure)
@@ -114,29 +116,45 @@ def describe(mode: ExportMode, iterations: int, shared: bool, takes_exposure: bo
              fast_size: int, settings: Settings) -> str:
     """The graph's interface in words: stored in the file and printed by the CLI."""
     lines = ["input image: float32 (1, 3, H, W), RGB in [0, 1]"]
+    automatic = (f"fitted with the exposure: all {iterations} when the exposure is chosen, "
+                 "less for a photo near its target, none for one already there"
+                 if takes_exposure else f"all {iterations}")
     if mode == "fast" and not settings.image_only:
         lines.append(f"optional input strength: float32 scalar, curve iterations from 0 "
-                     f"(the input) to {iterations}, fractions blend (default "
-                     f"{settings.strength:g})")
+                     f"(the input) to {iterations}, fractions blend, negative = automatic "
+                     f"({automatic}) (default {_strength_text(settings.strength)})")
     elif mode == "fast":
-        lines.append(f"strength fixed at {settings.strength:g} of {iterations}")
+        fixed = (f"automatic ({automatic})" if settings.strength < 0
+                 else f"{settings.strength:g} of {iterations}")
+        lines.append(f"strength fixed at {fixed}")
     if takes_exposure:
         level = f"{settings.exposure:g}" if settings.exposure else "0 (automatic)"
-        where = ("the image" if mode == "fast"
-                 else "the image given: when tiling, pass the whole photo's level")
         if settings.image_only:
             lines.append(f"exposure fixed at {level}")
         else:
-            lines.append("optional input exposure: float32 scalar, the mean level to lift the "
-                         f"photo to, 0.05 to 0.95, 0 = automatic from {where} (default "
-                         f"{level})")
+            lines.append("optional input exposure: float32 scalar, the mean level the output "
+                         "should have, 0.05 to 0.95, 0 = automatic from the image "
+                         f"(default {level})")
     if mode == "fast":
         lines.append("output enhanced: float32 (1, 3, H, W) in [0, 1]; the curves are "
                      f"estimated on a copy downscaled to {fast_size} px on its long side")
-    else:
-        which = "0-2 every time" if shared else "3i to 3i+2"
-        lines.append(f"output maps: float32 (1, {3 * (1 if shared else iterations)}, H, W) in "
-                     f"[-1, 1]; apply x = x + a * (x * x - x) {iterations} times, iteration i "
-                     f"using channels {which}, then clip to [0, 1]; the network sees 7 px in "
-                     "every direction, so tiles need an 8 px overlap")
+        return "; ".join(lines) + "."
+    if takes_exposure and not settings.image_only:
+        lines.append("optional input level: float32 scalar, the level the network is run at, "
+                     "0 = fitted to the image (default 0), which a tiler sets for every tile "
+                     "to the network_level of one run on the whole photo (or on its copy "
+                     f"downscaled to {fast_size} px)")
+    which = "0-2 every time" if shared else "3i to 3i+2"
+    lines.append(f"output maps: float32 (1, {3 * (1 if shared else iterations)}, H, W) in "
+                 f"[-1, 1]; apply x = x + a * (x * x - x) {iterations} times, iteration i "
+                 f"using channels {which}, then clip to [0, 1]; the network sees 7 px in "
+                 "every direction, so tiles need an 8 px overlap")
+    if takes_exposure:
+        lines.append("output network_level: float32 scalar, the level the maps were made at")
+        lines.append("output default_strength: float32 scalar, the iterations to apply "
+                     f"(fractions blend) for the exposure asked for ({automatic})")
     return "; ".join(lines) + "."
+
+
+def _strength_text(strength: float) -> str:
+    return "automatic" if strength < 0 else f"{strength:g}"

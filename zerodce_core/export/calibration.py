@@ -1,0 +1,89 @@
+"""`Engine.estimate`'s exposure steps for conditioned models, as ONNX nodes.
+
+- target: the `exposure` input if > 0 (clipped to `exposure.LIMITS`), else
+  `exposure.auto_exposure` of the downscaled copy's mean;
+- default strength: `exposure.auto_strength` when the target is automatic, all
+  iterations when it was asked for;
+- network level: `Engine._network_level`'s bisection, unrolled: CALIBRATION_STEPS runs of
+  the network on a CALIBRATION_SIZE thumbnail of the downscaled copy, each applying the
+  curves at the default strength (all iterations when that is 0) and moving the low or
+  the high end of NETWORK_LEVELS depending on whether the output mean reached the target.
+The scalar arithmetic is in double precision, as the engine's Python floats are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from onnx import TensorProto
+
+from .. import exposure as auto
+from ..engine import CALIBRATION_SIZE, CALIBRATION_STEPS, NETWORK_LEVELS
+from .curves import apply_curves
+from .graph import GraphBuilder, SharedNetwork
+from .resize import downscale
+
+
+@dataclass(frozen=True)
+class ExposurePlan:
+    """Graph values: the target mean (double scalar) and the strengths (float scalars)."""
+
+    target: str
+    strength: str  # the render's default
+    calibration_strength: str  # what the bisection renders at
+
+
+def plan_exposure(g: GraphBuilder, small: str, exposure: str, iterations: int) -> ExposurePlan:
+    """The target level and default strength for the downscaled copy `small`."""
+    f64 = np.float64
+    own = g.op("Cast", g.op("ReduceMean", small, keepdims=0), to=TensorProto.DOUBLE)
+    share = g.op("Clip", g.op("Div", g.op("Sub", own, g.constant(auto.DARK, f64)),
+                              g.constant(auto.WELL_EXPOSED - auto.DARK, f64)),
+                 g.constant(0.0, f64), g.constant(1.0, f64))
+    sliding = g.op("Add", g.constant(auto.TARGET, f64),
+                   g.op("Mul", share, g.constant(auto.WELL_EXPOSED - auto.TARGET, f64)))
+    kept = g.op("Min", own, g.constant(auto.LIMITS[1], f64))
+    automatic = g.op("Where", g.op("GreaterOrEqual", own, g.constant(auto.WELL_EXPOSED, f64)),
+                     kept, sliding)
+    asked = g.op("Clip", g.op("Cast", exposure, to=TensorProto.DOUBLE),
+                 g.constant(auto.LIMITS[0], f64), g.constant(auto.LIMITS[1], f64))
+    is_asked = g.op("Greater", exposure, g.constant(0.0, np.float32))
+    target = g.op("Where", is_asked, asked, automatic)
+
+    gap = g.op("Max", g.op("Sub", target, own), g.constant(0.0, f64))
+    share_of_full = g.op("Min", g.op("Div", gap, g.constant(auto.FULL_STRENGTH_GAP, f64)),
+                         g.constant(1.0, f64))
+    fitted = g.op("Cast", g.op("Mul", share_of_full, g.constant(float(iterations), f64)),
+                  to=TensorProto.FLOAT)
+    every = g.constant(float(iterations), np.float32)
+    strength = g.op("Where", is_asked, every, fitted)
+    calibration = g.op("Where", g.op("Greater", strength, g.constant(0.0, np.float32)),
+                       strength, every)
+    return ExposurePlan(target, strength, calibration)
+
+
+def network_level(g: GraphBuilder, net: SharedNetwork, small: str, plan: ExposurePlan, *,
+                  iterations: int, shared: bool) -> str:
+    """The (1,) float level to ask the network for so its output mean hits the target."""
+    thumb = downscale(g, small, CALIBRATION_SIZE)
+    low, high = (g.constant(value, np.float64) for value in NETWORK_LEVELS)
+    for _ in range(CALIBRATION_STEPS):
+        middle = _middle(g, low, high)
+        (maps,) = net(thumb, _as_level(g, middle))
+        out = apply_curves(g, thumb, maps, plan.calibration_strength, iterations=iterations,
+                           shared=shared)
+        reached = g.op("Cast", g.op("ReduceMean", out, keepdims=0), to=TensorProto.DOUBLE)
+        below = g.op("Less", reached, plan.target)
+        low, high = g.op("Where", below, middle, low), g.op("Where", below, high, middle)
+    return _as_level(g, _middle(g, low, high))
+
+
+def _middle(g: GraphBuilder, low: str, high: str) -> str:
+    return g.op("Mul", g.op("Add", low, high), g.constant(0.5, np.float64))
+
+
+def _as_level(g: GraphBuilder, value: str) -> str:
+    """A double scalar as the network's (1,) float32 exposure input."""
+    return g.op("Unsqueeze", g.op("Cast", value, to=TensorProto.FLOAT),
+                g.constant([0], np.int64))
