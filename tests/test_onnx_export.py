@@ -151,12 +151,14 @@ def test_official_checkpoints_export(name, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def conditioned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Engine, Path, Path]:
+def conditioned(tmp_path_factory: pytest.TempPathFactory
+                ) -> tuple[Engine, ort.InferenceSession, ort.InferenceSession]:
+    """The engine, and sessions of its fast and full graphs."""
     # A smaller fast size keeps the test quick and checks that the graph follows the engine's.
     engine = Engine(monotone_net(), device="cpu", precision="fp32", fast_size=256)
     folder = tmp_path_factory.mktemp("exposure")
-    return (engine, export_onnx(engine, folder / "fast.onnx"),
-            export_onnx(engine, folder / "full.onnx", mode="full"))
+    return (engine, ort.InferenceSession(str(export_onnx(engine, folder / "fast.onnx"))),
+            ort.InferenceSession(str(export_onnx(engine, folder / "full.onnx", mode="full"))))
 
 
 # Mean levels ~0.06 (dark: to the target at full strength), ~0.25 (sliding target), ~0.33
@@ -166,8 +168,7 @@ LEVELS = [0.05, 0.2, 0.265, 0.45]
 
 @pytest.mark.parametrize("level", LEVELS)
 def test_exposure_conditioned_fast_graph(conditioned, level):
-    engine, fast, _ = conditioned
-    session = ort.InferenceSession(str(fast))
+    engine, session, _ = conditioned
     image = photo(300, 260, level=level, seed=5)
     for exposure in (None, 0.3):
         asked = {} if exposure is None else {"exposure": exposure}
@@ -179,8 +180,7 @@ def test_exposure_conditioned_fast_graph(conditioned, level):
 
 
 def test_conditioned_strength_is_automatic_unless_asked(conditioned):
-    engine, fast, _ = conditioned
-    session = ort.InferenceSession(str(fast))
+    engine, session, _ = conditioned
     image = photo(240, 320, level=0.265, seed=11)
     maps = engine.estimate(image)
     assert 0 < maps.default_strength < engine.iterations  # this photo gets part strength
@@ -192,8 +192,7 @@ def test_conditioned_strength_is_automatic_unless_asked(conditioned):
 
 
 def test_exposure_conditioned_full_graph(conditioned):
-    engine, _, full = conditioned
-    session = ort.InferenceSession(str(full))
+    engine, _, session = conditioned
     assert [o.name for o in session.get_outputs()] == ["maps", "network_level",
                                                        "default_strength"]
     image = photo(301, 199, level=0.2, seed=6)
@@ -206,8 +205,7 @@ def test_exposure_conditioned_full_graph(conditioned):
 
 
 def test_full_graph_tiles_at_the_level_fitted_on_the_whole_photo(conditioned):
-    engine, _, full = conditioned
-    session = ort.InferenceSession(str(full))
+    engine, _, session = conditioned
     image = photo(400, 300, level=0.03, seed=12)
     image[:, :200] = photo(400, 200, level=0.3, seed=13)  # the tile is brighter than the photo
     expected = engine.estimate(image, mode="full")
