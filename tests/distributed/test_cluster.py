@@ -129,6 +129,16 @@ def _written(folder: Path) -> bool:
     return folder.is_dir() and any(p.is_file() and not is_temp_file(p) for p in folder.rglob("*"))
 
 
+def test_an_input_taken_for_the_ray_address_is_said_before_any_work(model_file, tmp_path,
+                                                                    capsys):
+    inputs = photos(tmp_path / "in")
+    assert main(["enhance", "--ray", str(inputs / "a0.jpg"), str(inputs / "b1.png"),
+                 "--model", str(model_file)]) == 2
+    assert "put --ray after the inputs" in capsys.readouterr().err
+    assert sorted(p.name for p in inputs.iterdir()) == ["a0.jpg", "anim.webp", "b1.png",
+                                                        "broken.jpg", "sub"]
+
+
 def test_batch_enhancer_in_a_users_own_pipeline(local_ray, model_file, tmp_path):
     inputs = photos(tmp_path / "in")
     paths = sorted(str(p) for p in inputs.rglob("*") if p.is_file())

@@ -22,13 +22,14 @@ import contextlib
 import dataclasses
 import logging
 import os
+import re
 import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from ..batch import BatchItem, BatchOptions, ItemEvent, Status
-from ..validate import in_range, optional_in_range
+from ..validate import OptionError, in_range, optional_in_range
 from . import RayError
 from .enhancer import WARNING_SEPARATOR
 
@@ -41,6 +42,7 @@ except ModuleNotFoundError as exc:  # Ray, or a package Ray Data needs
 
 #: `--ray` without an address: a new Ray instance on this machine, using all of it.
 LOCAL = "local"
+_ADDRESS = re.compile(r"(ray://)?[\w.\-]+:\d+|(ray://)?\[[0-9A-Fa-f:.]+\]:\d+")
 # Runs in every worker process Ray starts for this job, before a task imports torch: the
 # environment part of the command line's process settings (the rest: `BatchEnhancer`).
 _SETUP_HOOK = "zerodce_core.runtime.configure_environment"
@@ -56,6 +58,9 @@ class RayOptions:
     gpus_per_worker: float = 0.0  # above 0: GPU workers (fractions share a GPU)
 
     def __post_init__(self) -> None:
+        if self.address not in (LOCAL, "auto") and not _ADDRESS.fullmatch(self.address):
+            raise OptionError(f"the Ray address must be auto, HOST:PORT or ray://HOST:PORT, not "
+                              f"{self.address!r} (an input? put --ray after the inputs)")
         optional_in_range("Ray workers", self.workers, 1, integer=True)
         in_range("CPUs per Ray worker", self.cpus_per_worker, 0.01)
         in_range("GPUs per Ray worker", self.gpus_per_worker, 0.0)
