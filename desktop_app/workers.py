@@ -116,13 +116,22 @@ class Job(QObject):
         return {name: own[name] for name in CONTROLS if name in wanted}
 
     def _drain(self, generator: Any) -> Any:
+        """Emit what `generator` yields until it ends or the job is cancelled. A cancel is
+        thrown into the generator, not closed over it, so work it already finished behind
+        the scenes (a batch's photo still being written) is still reported."""
         try:
+            while not self._cancel.is_set():
+                try:
+                    value = next(generator)
+                except StopIteration as stop:
+                    return stop.value
+                self.progressed.emit(value)
+            value = generator.throw(Cancelled("cancelled"))
             while True:
-                if self._cancel.is_set():
-                    raise Cancelled("cancelled")
-                self.progressed.emit(next(generator))
-        except StopIteration as stop:
-            return stop.value
+                self.progressed.emit(value)
+                value = next(generator)
+        except StopIteration:
+            raise Cancelled("cancelled") from None  # it ended quietly, but on our cancel
         finally:
             generator.close()
 

@@ -9,7 +9,7 @@ and a failed file never stops the rest. The list is `batch_queue`, the options
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from zerodce_core.batch import BatchItem, BatchOptions, ItemEvent, Status, plan_batch, run_batch
+from zerodce_core.errors import Cancelled
 from zerodce_core.pipeline import Look
 from zerodce_core.progress import format_duration
 from zerodce_core.validate import OptionError
@@ -52,10 +53,23 @@ def batch_job(engine: Engine, items: list[BatchItem], options: BatchOptions, *,
               raise_if_cancelled: Callable[[], None]) -> Iterator[ItemEvent]:
     """Pull `run_batch` one event at a time; pause acts between files (and video frames),
     cancel also between network tiles of a photo. Neither leaves partial output."""
-    for event in run_batch(engine, items, options, progress=lambda *_: raise_if_cancelled()):
-        yield event  # frozen: safe to hand to the GUI thread
-        if event.item.status in FINAL or event.item.frames:  # between files or video frames
-            checkpoint()
+    events = run_batch(engine, items, options, progress=lambda *_: raise_if_cancelled())
+    for event in events:
+        try:
+            yield event  # frozen: safe to hand to the GUI thread; a cancel may be thrown here
+            if event.item.status in FINAL or event.item.frames:  # between files or frames
+                checkpoint()
+        except Cancelled as stop:
+            yield from _stop(events, stop)
+
+
+def _stop(events: Generator[ItemEvent, None, None], stop: Cancelled) -> Iterator[ItemEvent]:
+    """Hand a cancel to `run_batch` rather than closing it: the photo still being written
+    behind the current one reports its outcome, then `stop` comes back out."""
+    event = events.throw(stop)
+    while True:
+        yield event
+        event = next(events)
 
 
 class BatchPanel(QWidget):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from desktop_app.workers import Job, JobSlot
-from zerodce_core.errors import ImageReadError
+from zerodce_core.errors import Cancelled, ImageReadError
 
 
 def counting(n: int):
@@ -83,3 +83,26 @@ def test_a_job_receives_only_the_controls_it_declares(qtbot):
                    on_tick=lambda done, total: ticks.append((done, total)))
     assert sorted(results) == [1, 4]
     assert ticks == [(1, 2)] and set(seen) == {"progress", "checkpoint", "cancel"}
+
+
+def test_a_cancel_is_thrown_into_a_generator_so_work_in_flight_still_reports(qtbot):
+    started, release = threading.Event(), threading.Event()
+
+    def writes_behind():
+        try:
+            started.set()
+            release.wait(5)
+            yield "first running"
+        except Cancelled:
+            yield "written behind"  # finished while the cancel arrived: still reported
+            raise
+
+    job = Job(writes_behind)
+    seen = []
+    job.progressed.connect(seen.append)
+    with qtbot.waitSignal(job.cancelled, timeout=5000):
+        job.start()
+        assert started.wait(5)
+        job.cancel()
+        release.set()
+    assert seen == ["first running", "written behind"]

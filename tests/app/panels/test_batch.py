@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from desktop_app.panels.batch import batch_job
 from tests.test_video import make_clip
-from zerodce_core.batch import Status
+from zerodce_core.batch import BatchOptions, Status, plan_batch
+from zerodce_core.engine import Engine
+from zerodce_core.errors import Cancelled
 
 from ..conftest import write_photo
 
@@ -62,6 +67,30 @@ def test_cancel_stops_between_files(qtbot, window, tmp_path):
     assert len(list((tmp_path / "out").iterdir())) == counts["done"]
     assert "cancelled" in panel.eta_label.text()
     assert panel.start_button.isEnabled()
+
+
+def test_a_cancel_between_files_still_reports_the_photo_written_behind(tmp_path, tiny_model):
+    folder = make_folder(tmp_path, good=4)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "photo2_lit.png").write_bytes(b"an earlier output")  # photo2 will be skipped
+    options = BatchOptions(out_dir=out, suffix="_lit")
+    items = plan_batch([folder], options)
+    calls = []
+
+    def checkpoint() -> None:  # cancel at the skip, while photo1 is still being written
+        calls.append(1)
+        if len(calls) == 2:
+            raise Cancelled("cancelled")
+
+    events = []
+    with pytest.raises(Cancelled):
+        for event in batch_job(Engine(tiny_model, device="cpu"), items, options,
+                               checkpoint=checkpoint, raise_if_cancelled=lambda: None):
+            events.append(event)
+    done = sorted(e.item.target.name for e in events if e.item.status is Status.DONE)
+    assert done == ["photo0_lit.png", "photo1_lit.png"]
+    assert sorted(p.name for p in out.iterdir()) == done + ["photo2_lit.png"]
 
 
 def test_pause_holds_the_queue_until_resumed(qtbot, window, tmp_path):
