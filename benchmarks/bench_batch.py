@@ -22,23 +22,17 @@ import tempfile
 import time
 from pathlib import Path
 
+from photos import night_photo
+
 WAYS = ("io", "compute", "serial", "pipelined")
 
 
 def make_folder(folder: Path, count: int, height: int, width: int) -> None:
-    """Dark photo-like JPEGs: crops of scikit-image's CC0 astronaut, each a little different."""
-    import numpy as np
+    """Dark, noisy JPEGs made from real low-light photos (`photos.night_photo`)."""
     from PIL import Image
-    from skimage import data
 
-    base = Image.fromarray(data.astronaut()).resize((width + 64, height + 64),
-                                                    Image.Resampling.BICUBIC)
-    rng = np.random.default_rng(0)
     for index in range(count):
-        dx, dy = (index * 8) % 64, (index * 5) % 64
-        crop = np.asarray(base.crop((dx, dy, dx + width, dy + height)), np.float32) / 255
-        dark = crop**2.2 * (60 + 5 * index) + rng.normal(0, 1.5, crop.shape)
-        Image.fromarray(np.clip(dark, 0, 255).astype(np.uint8)).save(
+        Image.fromarray(night_photo(height, width, seed=index)).save(
             folder / f"night{index:02d}.jpg", quality=92)
 
 

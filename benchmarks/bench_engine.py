@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from photos import night_photo
+
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = {"1200x900": (900, 1200), "4000x3000": (3000, 4000)}
 NO_BF16_ISA = {"ONEDNN_MAX_CPU_ISA": "AVX512_CORE_VNNI"}
@@ -44,16 +46,6 @@ ROWS = [
 BASELINE = "70abe55"  # main when issue 13 was started
 
 
-def synthetic_photo(height: int, width: int):
-    """A dark, detailed photo: scikit-image's CC0 astronaut, resized and underexposed."""
-    import numpy as np
-    from PIL import Image
-    from skimage import data
-
-    img = Image.fromarray(data.astronaut()).resize((width, height), Image.Resampling.BICUBIC)
-    return ((np.asarray(img, np.float32) / 255) ** 2.2 * 80).astype(np.uint8)
-
-
 def run_job(job: str, size: str, precision: str, model: str | None, repeats: int) -> dict:
     from zerodce_core.runtime import configure_runtime
 
@@ -62,7 +54,7 @@ def run_job(job: str, size: str, precision: str, model: str | None, repeats: int
     import torch
 
     height, width = SIZES[size]
-    image = synthetic_photo(height, width)
+    image = night_photo(height, width)
     if job == "official":
         return _official(image, model, repeats)
     from zerodce_core.engine import Engine
@@ -198,7 +190,7 @@ def first_enhancement(size: str, precision: str, model: str | None) -> dict:
     configure_runtime()
     from zerodce_core.engine import Engine
 
-    image = synthetic_photo(*SIZES[size])
+    image = night_photo(*SIZES[size])
     engine = Engine(model, device="cpu", precision=precision)
     times = [_timed(lambda: engine.render(engine.estimate(image))) for _ in range(3)]
     return {"first": times[0], "later": min(times[1:])}

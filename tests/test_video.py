@@ -266,3 +266,41 @@ def make_faststart_clip(path: Path, frames: int, options: dict[str, str]) -> Pat
             out.mux(video.encode(frame))
         out.mux(video.encode(None))
     return path
+
+
+@pytest.mark.parametrize("name, audio, fps", [("clip.mp4", "aac", None),
+                                              ("clip.mkv", "libopus", 5.0)])
+def test_threaded_decode_and_encode_write_the_same_bytes(engine, tmp_path, monkeypatch, name,
+                                                          audio, fps):
+    """Decoding ahead and encoding behind change when frames move, never what is written."""
+    import zerodce_core.video as video
+
+    source = make_clip(tmp_path / name, frames=12, audio=audio, step=3)
+    options = VideoOptions(crf=20, fps=fps)
+    threaded = tmp_path / f"threaded{source.suffix}"
+    list(enhance_video(engine, source, threaded, options))
+    monkeypatch.setattr(video, "PIPELINE_DEPTH", 0)  # the same code, one stage at a time
+    inline = tmp_path / f"inline{source.suffix}"
+    list(enhance_video(engine, source, inline, options))
+    assert packets(threaded) == packets(inline)
+    if name.endswith(".mp4"):  # Matroska stamps every file with a random segment id
+        assert threaded.read_bytes() == inline.read_bytes()
+
+
+def packets(path: Path) -> list[tuple[str, int | None, bytes]]:
+    with av.open(str(path)) as container:
+        return [(p.stream.type, p.pts, bytes(p)) for p in container.demux() if p.size]
+
+
+def test_an_encoder_failure_surfaces_and_leaves_no_output(engine, tmp_path, monkeypatch):
+    import zerodce_core.video as video
+
+    def broken(*args):
+        raise av.error.InvalidDataError(1094995529, "encoder broke")
+
+    monkeypatch.setattr(video, "_encode", broken)
+    source = make_clip(tmp_path / "clip.mp4")
+    target = tmp_path / "out" / "clip.mp4"
+    with pytest.raises(VideoError, match="encoder broke"):
+        list(enhance_video(engine, source, target))
+    assert not target.parent.exists() or list(target.parent.iterdir()) == []

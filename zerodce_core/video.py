@@ -1,7 +1,9 @@
 """Video enhancement through PyAV: streamed frame by frame, with curves smoothed over time.
 
-Memory stays flat whatever the length: one frame is decoded, enhanced, encoded and muxed
-before the next is read, and audio packets are remuxed untouched as they come.
+Memory stays flat whatever the length: frames stream through decode, enhance and encode,
+with at most `PIPELINE_DEPTH` frames decoded ahead and as many waiting to be encoded
+(`stages`: decoding and encoding run in threads beside the enhancement), and audio packets
+are remuxed untouched in their place.
 
 Run frame by frame, the curves shift with every frame's sensor noise and small content
 changes, so the brightness they add wavers. `CurveSmoother` keeps an exponential moving
@@ -20,6 +22,7 @@ cancelled or failed run leaves no file behind and never replaces the source.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import re
 import time
@@ -36,6 +39,7 @@ from .defaults import CRF_RANGE, FPS_RANGE, SMOOTHING, SMOOTHING_RANGE
 from .errors import ZeroDCEError
 from .output import OutputGuard
 from .pipeline import Look, develop
+from .stages import Ahead, Behind
 from .validate import in_range, optional_in_range
 
 if TYPE_CHECKING:
@@ -54,6 +58,8 @@ CURVE_SIZE = 256  # long side of the copy video curves are estimated on
 #: Exposure-conditioned models: the level asked of the network is calibrated on every Nth
 #: frame (7 small network runs) and reused in between; the smoother hides the steps.
 RECALIBRATE_EVERY = 8
+#: Frames decoded ahead of and waiting to be encoded behind the one being enhanced.
+PIPELINE_DEPTH = 4
 MIN_CURVE_SIZE = 16
 
 
@@ -254,20 +260,26 @@ def _enhance(engine: Engine, source: Path, target: Path, options: VideoOptions, 
             retime = _FrameRate(video_in, fps) if fps else None
             damage = _Damage(_expected_frames(video_in))
             done = 0
-            for packet in inp.demux(video_in, *audio_in):
-                if packet.stream.type == "audio":
-                    if packet.dts is not None:  # the demuxer's flush packets carry nothing
+            # Decoding runs ahead and encoding behind in threads, overlapping the enhancement.
+            decoded = Ahead(_demuxed(inp, video_in, audio_in, retime, damage), PIPELINE_DEPTH,
+                            "zerodce-decode")
+            muxer = Behind(PIPELINE_DEPTH, "zerodce-encode")
+            try:
+                for packet, rgb, pts, time_base in decoded:
+                    if packet is not None:  # audio, remuxed untouched in its place
                         packet.stream = audio_out[packet.stream.index]
-                        out.mux(packet)
-                    continue
-                for frame in _decode(packet, retime, damage):
-                    enhanced = enhancer(frame.to_ndarray(format="rgb24"))
-                    result = av.VideoFrame.from_ndarray(enhanced, format="rgb24")
-                    result.pts, result.time_base = frame.pts, frame.time_base
-                    out.mux(video_out.encode(result))
+                        muxer.put(functools.partial(out.mux, packet))
+                        continue
+                    enhanced = enhancer(rgb)
+                    muxer.put(functools.partial(_encode, out, video_out, enhanced, pts,
+                                                time_base))
                     done += 1
                     yield VideoProgress(done, max(total, done), time.perf_counter() - started)
-            out.mux(video_out.encode(None))
+                muxer.put(lambda: out.mux(video_out.encode(None)))
+                muxer.finish()
+            finally:
+                decoded.close()
+                muxer.close(abort=True)
         warnings = damage.warnings()
         if warnings:
             yield VideoProgress(done, done, time.perf_counter() - started, warnings)
@@ -337,6 +349,26 @@ class _FrameRate:
                 frames.append(self.graph.vpull())
             except (av.error.BlockingIOError, av.error.EOFError):
                 return frames
+
+
+def _demuxed(inp: av.container.InputContainer, video_in: av.video.stream.VideoStream,
+             audio_in: list[av.audio.stream.AudioStream], retime: _FrameRate | None,
+             damage: _Damage) -> Iterator[tuple[av.Packet | None, np.ndarray | None, int, object]]:
+    """(audio packet, None, 0, None) or (None, RGB frame, pts, time base), in file order."""
+    for packet in inp.demux(video_in, *audio_in):
+        if packet.stream.type == "audio":
+            if packet.dts is not None:  # the demuxer's flush packets carry nothing
+                yield packet, None, 0, None
+            continue
+        for frame in _decode(packet, retime, damage):
+            yield None, frame.to_ndarray(format="rgb24"), frame.pts, frame.time_base
+
+
+def _encode(out: av.container.OutputContainer, stream: av.video.stream.VideoStream,
+            rgb: np.ndarray, pts: int, time_base: object) -> None:
+    frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+    frame.pts, frame.time_base = pts, time_base
+    out.mux(stream.encode(frame))
 
 
 def _decode(packet: av.Packet, retime: _FrameRate | None,
