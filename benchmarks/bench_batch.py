@@ -15,16 +15,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from photos import night_photo
+from photos import night_photo, peak_rss_mb
 
 WAYS = ("io", "compute", "serial", "pipelined")
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's zerodce_core, not an installed one
 
 
 def make_folder(folder: Path, count: int, height: int, width: int) -> None:
@@ -83,7 +85,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.one:
         result = run_way(args.one[0], Path(args.one[1]), args.mode)
-        result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        result["peak_rss_mb"] = peak_rss_mb()
         print(json.dumps(result))
         return
     width, height = map(int, args.size.split("x"))

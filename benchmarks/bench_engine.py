@@ -17,18 +17,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from photos import night_photo
+from photos import night_photo, peak_rss_mb
 
 ROOT = Path(__file__).resolve().parents[1]
-SIZES = {"1200x900": (900, 1200), "4000x3000": (3000, 4000)}
+sys.path.insert(0, str(ROOT))  # this checkout's zerodce_core, not an installed one
 NO_BF16_ISA = {"ONEDNN_MAX_CPU_ISA": "AVX512_CORE_VNNI"}
 #: (label, job, precision, environment)
 ROWS = [
@@ -46,21 +46,33 @@ ROWS = [
 BASELINE = "70abe55"  # main when issue 13 was started
 
 
-def run_job(job: str, size: str, precision: str, model: str | None, repeats: int) -> dict:
+def photo_file(size: str, folder: Path) -> Path:
+    """The test photo for `size` ("WxH"), made once by the parent process: making it costs
+    memory that must not count in a job's peak RSS."""
+    import numpy as np
+
+    path = folder / f"night_{size}.npy"
+    if not path.exists():
+        width, height = map(int, size.split("x"))
+        np.save(path, night_photo(height, width))
+    return path
+
+
+def run_job(job: str, image, precision: str, model: str | None, repeats: int,
+            budget_mb: int | None = None) -> dict:
     from zerodce_core.runtime import configure_runtime
 
     configure_runtime()  # as the CLI and the app do, before torch loads
     import numpy as np
     import torch
 
-    height, width = SIZES[size]
-    image = night_photo(height, width)
     if job == "official":
         return _official(image, model, repeats)
     from zerodce_core.engine import Engine
 
+    budget = {} if budget_mb is None else {"map_budget": budget_mb << 20}
     engine = Engine(model, device="cpu", mode="full" if job == "full" else "fast",
-                    precision=precision)
+                    precision=precision, **budget)
     # Warm up (kernel cache, oneDNN primitives) without keeping a second set of maps alive,
     # so peak RSS is that of one photo in flight.
     engine.render(engine.estimate(image[:600, :800]), 7.0)
@@ -118,29 +130,41 @@ def _official(image, model: str | None, repeats: int) -> dict:
     return {"seconds": min(times), "precision": "fp32"}
 
 
-def flop_floor(size: str, model: str | None) -> dict:
-    """fp32 channels-last time of each DCE-Net conv alone at the fast-mode network size
-    (best of 5), summed: no implementation of the network in fp32 can beat it here."""
+def flop_floor(image, model: str | None, repeats: int) -> dict:
+    """The fp32 FLOP floor of the fast-mode network against the fast-mode estimate, measured
+    alternately in one process (a shared machine slows both alike).
+
+    Floor: each DCE-Net conv alone, fp32 channels-last, at the fast-mode network size, best
+    of 5, summed: no fp32 implementation of the network can beat it on this CPU. The
+    estimate is `Engine.estimate` in fast mode (downscale, exposure calibration, network)."""
+    from zerodce_core.runtime import configure_runtime
+
+    configure_runtime()
     import torch
 
-    from zerodce_core.bundled import default_model_path
-    from zerodce_core.checkpoint import load_checkpoint
+    from zerodce_core.engine import Engine
 
-    torch.set_flush_denormal(True)
-    height, width = SIZES[size]
+    height, width = image.shape[:2]
     scale = 512 / max(height, width)
     h, w = round(height * scale), round(width * scale)
-    net = load_checkpoint(model or default_model_path()).model.eval()
-    total = flop = 0.0
+    floors = []
     with torch.inference_mode():
-        for i in range(1, 8):
-            conv = getattr(net, f"e_conv{i}").to(memory_format=torch.channels_last)
-            x = torch.rand(1, conv.in_channels, h, w).contiguous(memory_format=torch.channels_last)
-            conv(x)
-            best = min(_timed(conv, x) for _ in range(5))
-            total += best
-            flop += 2 * conv.in_channels * conv.out_channels * 9 * h * w
-    return {"seconds": total, "gflops": flop / total / 1e9, "size": f"{w}x{h}"}
+        engines = {p: Engine(model, device="cpu", precision=p) for p in ("fp32", "int8")}
+        for engine in engines.values():
+            engine.estimate(image)
+        convs = [getattr(engines["fp32"].net, f"e_conv{i}") for i in range(1, 8)]
+        inputs = [torch.rand(1, c.in_channels, h, w).contiguous(memory_format=torch.channels_last)
+                  for c in convs]
+        flop = sum(2 * c.in_channels * c.out_channels * 9 * h * w for c in convs)
+        times: dict[str, list[float]] = {p: [] for p in engines}
+        for _ in range(repeats):
+            floors.append(sum(min(_timed(c, x) for _ in range(5)) for c, x in
+                              zip(convs, inputs)))
+            for precision, engine in engines.items():
+                times[precision].append(_timed(engine.estimate, image))
+    floor = min(floors)
+    return {"seconds": floor, "gflops": flop / floor / 1e9, "size": f"{w}x{h}",
+            **{f"estimate_{p}": min(t) for p, t in times.items()}}
 
 
 def _timed(fn, *args) -> float:
@@ -182,7 +206,7 @@ def render_speed(baseline: str, repeats: int) -> dict:
     return result
 
 
-def first_enhancement(size: str, precision: str, model: str | None) -> dict:
+def first_enhancement(image, precision: str, model: str | None) -> dict:
     """A fresh install: empty kernel cache. The first enhancement of a photo against the
     second, in one process (the engine starts compiling the kernel when it is made)."""
     from zerodce_core.runtime import configure_runtime
@@ -190,7 +214,6 @@ def first_enhancement(size: str, precision: str, model: str | None) -> dict:
     configure_runtime()
     from zerodce_core.engine import Engine
 
-    image = night_photo(*SIZES[size])
     engine = Engine(model, device="cpu", precision=precision)
     times = [_timed(lambda: engine.render(engine.estimate(image))) for _ in range(3)]
     return {"first": times[0], "later": min(times[1:])}
@@ -207,30 +230,40 @@ def subprocess_json(args: list[str], env: dict[str, str] | None = None) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", help="checkpoint (default: the bundled model)")
-    parser.add_argument("--sizes", default=",".join(SIZES))
-    parser.add_argument("--rows", help="comma-separated row numbers to run (default: all)")
+    parser.add_argument("--sizes", default="1200x900,4000x3000", help="WxH,...")
+    parser.add_argument("--full-memory", default="", help="WxH,...: full-mode peak RSS")
+    parser.add_argument("--rows", help="comma-separated row numbers to run (default: all; "
+                        "'none' for the extra measurements only)")
     parser.add_argument("--skip-official-12mp", action="store_true")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--baseline", default=BASELINE, help="git revision of the old kernel")
-    parser.add_argument("--one", nargs=3, metavar=("JOB", "SIZE", "PRECISION"),
+    parser.add_argument("--budget", type=int, help="full mode: map budget in MB")
+    parser.add_argument("--one", nargs=3, metavar=("JOB", "PHOTO", "PRECISION"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
     model = ["--model", args.model] if args.model else []
     if args.one:
-        job, size, precision = args.one
+        job, photo, precision = args.one
+        import numpy as np
+
+        image = np.load(photo) if photo.endswith(".npy") else None
         if job == "floor":
-            result = flop_floor(size, args.model)
+            result = flop_floor(image, args.model, args.repeats)
         elif job == "render":
             result = render_speed(args.baseline, args.repeats)
         elif job == "first":
-            result = first_enhancement(size, precision, args.model)
+            result = first_enhancement(image, precision, args.model)
         else:
-            result = run_job(job, size, precision, args.model, args.repeats)
-        result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            result = run_job(job, image, precision, args.model, args.repeats, args.budget)
+        result["peak_rss_mb"] = peak_rss_mb()
         print(json.dumps(result))
         return
     print(f"CPU flags: {_cpu_summary()}; load average {os.getloadavg()[0]:.1f}")
-    chosen = {int(r) for r in args.rows.split(",")} if args.rows else set(range(len(ROWS)))
+    chosen = set(range(len(ROWS)))
+    if args.rows:
+        chosen = set() if args.rows == "none" else {int(r) for r in args.rows.split(",")}
+    folder = Path(tempfile.mkdtemp())
+    photos = {size: str(photo_file(size, folder)) for size in args.sizes.split(",")}
     print("| # | job | size | seconds | estimate s | peak RSS MB | network |")
     print("|---|---|---|---|---|---|---|")
     for size in args.sizes.split(","):
@@ -240,27 +273,39 @@ def main() -> None:
             if job == "official" and size == "4000x3000" and args.skip_official_12mp:
                 continue
             repeats = 1 if job == "official" and size == "4000x3000" else args.repeats
-            r = subprocess_json(["--one", job, size, precision, "--repeats", str(repeats),
-                                 *model], env)
+            r = subprocess_json(["--one", job, photos[size], precision, "--repeats",
+                                 str(repeats), *model], env)
             estimate = f"{r['estimate']:.3f}" if "estimate" in r else ""
             print(f"| {number} | {label} | {size} | {r['seconds']:.3f} | {estimate} | "
                   f"{r['peak_rss_mb']:.0f} | {r['precision']} |", flush=True)
     for size in args.sizes.split(","):
-        floor = subprocess_json(["--one", "floor", size, "fp32", *model], NO_BF16_ISA)
-        print(f"fp32 FLOP floor of the fast-mode network ({floor['size']}, {size} photo): "
-              f"{floor['seconds']:.3f} s ({floor['gflops']:.0f} GFLOP/s)")
-    render = subprocess_json(["--one", "render", "4000x3000", "auto", "--repeats",
+        floor = subprocess_json(["--one", "floor", photos[size], "fp32", "--repeats",
+                                 str(max(args.repeats, 5)), *model], NO_BF16_ISA)
+        print(f"no-bf16 ISA, {size} photo: fp32 FLOP floor of the fast-mode network "
+              f"({floor['size']}) {floor['seconds']:.3f} s ({floor['gflops']:.0f} GFLOP/s); "
+              f"fast-mode estimate int8 {floor['estimate_int8']:.3f} s "
+              f"({floor['estimate_int8'] / floor['seconds']:.2f}x the floor), fp32 "
+              f"{floor['estimate_fp32']:.3f} s ({floor['estimate_fp32'] / floor['seconds']:.2f}x)")
+    render = subprocess_json(["--one", "render", "-", "auto", "--repeats",
                               str(max(args.repeats, 5)), "--baseline", args.baseline],
                              {"NUMBA_CACHE_DIR": tempfile.mkdtemp()})
     print(f"render kernel at 12 MP: {render['now']:.3f} s, baseline {args.baseline} "
           f"{render['baseline']:.3f} s ({render['baseline'] / render['now']:.2f}x); first "
           f"call with an empty cache {render['now_first_call']:.2f} s "
           f"(baseline {render['baseline_first_call']:.2f} s)")
-    for precision in ("auto", "int8"):
-        first = subprocess_json(["--one", "first", "4000x3000", precision, *model],
-                                {"NUMBA_CACHE_DIR": tempfile.mkdtemp(), **NO_BF16_ISA})
-        print(f"fresh install, 12 MP, {precision}: first enhancement {first['first']:.2f} s, "
-              f"later {first['later']:.2f} s (+{first['first'] - first['later']:.2f} s)")
+    big = photos[max(photos, key=lambda size: math.prod(map(int, size.split("x"))))]
+    first = subprocess_json(["--one", "first", big, "auto", *model],
+                            {"NUMBA_CACHE_DIR": tempfile.mkdtemp()})
+    print(f"fresh install (empty kernel cache), largest size: first enhancement "
+          f"{first['first']:.2f} s, later {first['later']:.2f} s "
+          f"(+{first['first'] - first['later']:.2f} s)")
+    for size in args.full_memory.split(",") if args.full_memory else []:
+        path = str(photo_file(size, folder))
+        for budget in (None, 128):
+            extra = ["--budget", str(budget)] if budget else []
+            r = subprocess_json(["--one", "full", path, "auto", "--repeats", "1", *extra, *model])
+            print(f"full mode {size}, map budget {budget or 1024} MB: {r['seconds']:.1f} s, "
+                  f"peak RSS {r['peak_rss_mb']:.0f} MB")
 
 
 def _cpu_summary() -> str:

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's zerodce_core, not an installed one
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:

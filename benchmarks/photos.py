@@ -1,4 +1,4 @@
-"""Test photos for the speed benchmarks, made on the spot at any size.
+"""Test photos for the speed benchmarks, made on the spot at any size, and peak memory.
 
 A real low-light photo (the first DICM photo, if ../shared/datasets/DICM is there) scaled up
 to the size asked for, with fresh sensor-like noise at that size (speed of the noise
@@ -30,3 +30,14 @@ def night_photo(height: int, width: int, seed: int = 0) -> np.ndarray:
         base = 30.0 * shade + edges
     noisy = base + rng.normal(0, 1.0, base.shape) * np.sqrt(base + 4.0)
     return np.clip(noisy, 0, 255).astype(np.uint8)
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB since it started (VmHWM: unlike
+    getrusage's ru_maxrss it does not inherit the parent's peak across fork and exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -41,6 +41,7 @@ from .imageio import DecodedImage, is_image_file, read_image, write_image
 from .output import OutputGuard, is_temp_file, real_key
 from .pipeline import Developed, EncodeOptions, Look, develop_photo, estimate, write_developed
 from .progress import Progress
+from .stages import yield_to_compute
 from .validate import OptionError, one_of
 from .video import VideoOptions, enhance_video, is_video_file
 
@@ -206,8 +207,8 @@ class PhotoPipeline:
     def __init__(self, items: list[BatchItem], options: BatchOptions,
                  guard: OutputGuard) -> None:
         self.items, self.options, self.guard = items, options, guard
-        self._reader = ThreadPoolExecutor(1, "zerodce-read")
-        self._writer = ThreadPoolExecutor(1, "zerodce-write")
+        self._reader = ThreadPoolExecutor(1, "zerodce-read", initializer=yield_to_compute)
+        self._writer = ThreadPoolExecutor(1, "zerodce-write", initializer=yield_to_compute)
         self._reads: dict[int, Future[DecodedImage]] = {}
         self._pending: tuple[int, BatchItem, Developed, Future[None], float] | None = None
 

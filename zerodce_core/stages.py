@@ -7,6 +7,10 @@ the consumer (encoding and muxing) a few items behind; both queues are bounded, 
 holds a handful of frames whatever the length. FFmpeg releases the GIL while it decodes and
 encodes, so the three stages really overlap.
 
+The stage threads run at a lower priority (`yield_to_compute`): on a machine whose cores
+the enhancement keeps busy, they use the moments a core is idle instead of slowing the
+enhancement's parallel sections (there, one straggling thread holds up all the others).
+
 Errors in either thread are raised in the caller's thread, at its next call. `depth=0`
 runs the stage inline, one item at a time: the same code path without threads (tests
 compare the two byte for byte).
@@ -14,6 +18,8 @@ compare the two byte for byte).
 
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -21,6 +27,15 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")
 _POLL = 0.1  # seconds between looks at the stop flag while a queue is full
+#: Nice value of I/O threads (0 is normal; higher yields the core to other threads).
+IO_NICENESS = 10
+
+
+def yield_to_compute() -> None:
+    """Lower the calling thread's scheduling priority (Linux gives each thread its own nice
+    value; elsewhere this does nothing)."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), IO_NICENESS)
 
 
 class Ahead(Generic[T]):
@@ -36,6 +51,7 @@ class Ahead(Generic[T]):
             self._thread.start()
 
     def _run(self) -> None:
+        yield_to_compute()
         try:
             for item in self._source:
                 if not self._put(("item", item)):
@@ -87,6 +103,7 @@ class Behind:
             self._thread.start()
 
     def _run(self) -> None:
+        yield_to_compute()
         while (job := self._queue.get()) is not None:
             if self._error is None and not self._abort.is_set():  # else drained, not run
                 try:
