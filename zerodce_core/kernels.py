@@ -26,6 +26,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numba
 import numpy as np
 
+from .stages import yield_to_compute
+
 #: Bands per thread: a few, so a band that waits on a busy core does not hold the others up.
 BANDS_PER_THREAD = 3
 #: Smaller renders run on the calling thread alone (handing them out costs more).
@@ -46,36 +48,29 @@ def _interpolate_row(maps, row, map_scale, x0, x1, wx, into):
 
 @numba.njit(cache=True, nogil=True)
 def _render_band(src, in_scale, maps, map_scale, shared, whole, fraction, out, out_scale,
-                 rows, cols, origin, span):
-    """Render rows `rows` and columns `cols` of src into out (both (H, 3W): pixels with
-    interleaved channels) with `maps`, which cover the image box starting at `origin` (y, x)
-    of size `span` (h, w), bilinearly (as F.interpolate with align_corners=False)."""
-    map_channels, map_h, map_w = maps.shape
-    width = cols[1] - cols[0]
-    n = 3 * width
-    first = 3 * cols[0]
+                 rows, first, origin_y, span_y, x0, x1, wx, value, upper, lower):
+    """Render rows `rows` of src into out (both (H, 3W): pixels with interleaved channels),
+    from column 3 * `first` on for `value`'s length, with `maps`, which cover `span_y` image
+    rows from `origin_y` on; columns come x-interpolated (`x0`, `x1`, `wx`: map columns and
+    weight per output column). `value`, `upper` and `lower` are scratch rows. Bilinear as
+    F.interpolate with align_corners=False. Written without numba's overloaded helpers
+    (np.empty, min, max), each of which would be compiled too on the first start."""
+    map_h = maps.shape[1]
+    n = value.shape[0]
+    start = 3 * first
     steps = whole + (1 if fraction > 0 else 0)
-    per_channel = map_channels // 3
-    used = 1 if shared else min(max(steps, 1), per_channel)  # 3-channel maps used
-    value = np.empty(n, np.float32)
-    upper = np.empty((used, n), np.float32)  # map rows y0 and y1, x-interpolated
-    lower = np.empty((used, n), np.float32)
-    x0 = np.empty(width, np.int64)
-    x1 = np.empty(width, np.int64)
-    wx = np.empty(width, np.float32)
-    step_x = map_w / span[1]
-    for x in range(width):
-        fx = max((x + cols[0] - origin[1] + 0.5) * step_x - 0.5, 0.0)
-        x0[x] = min(int(fx), map_w - 1)
-        x1[x] = min(x0[x] + 1, map_w - 1)
-        wx[x] = fx - x0[x]
-    step_y = map_h / span[0]
+    per_channel = maps.shape[0] // 3
+    step_y = map_h / span_y
     have_upper = -1
     have_lower = -1
     for y in range(rows[0], rows[1]):
-        fy = max((y - origin[0] + 0.5) * step_y - 0.5, 0.0)
-        y0 = min(int(fy), map_h - 1)
-        y1 = min(y0 + 1, map_h - 1)
+        fy = (y - origin_y + 0.5) * step_y - 0.5
+        if fy < 0.0:
+            fy = 0.0
+        y0 = int(fy)
+        if y0 > map_h - 1:
+            y0 = map_h - 1
+        y1 = y0 + 1 if y0 < map_h - 1 else y0
         wy = np.float32(fy - y0)
         if y0 != have_upper:
             if y0 == have_lower:  # moving down one map row: the lower row becomes the upper
@@ -88,7 +83,7 @@ def _render_band(src, in_scale, maps, map_scale, shared, whole, fraction, out, o
             _interpolate_row(maps, y1, map_scale, x0, x1, wx, lower)
             have_lower = y1
         for k in range(n):
-            value[k] = src[y, first + k] * in_scale
+            value[k] = src[y, start + k] * in_scale
         for i in range(steps):
             weight = fraction if i == whole else np.float32(1.0)
             j = 0 if shared else i % per_channel
@@ -102,7 +97,10 @@ def _render_band(src, in_scale, maps, map_scale, shared, whole, fraction, out, o
                 for k in range(n):
                     value[k] += a[k] * weight * (value[k] * value[k] - value[k])
         for k in range(n):
-            out[y, first + k] = min(max(value[k], 0.0), 1.0) * out_scale + 0.5
+            v = value[k]
+            v = v if v > 0.0 else np.float32(0.0)
+            v = v if v < 1.0 else np.float32(1.0)
+            out[y, start + k] = v * out_scale + np.float32(0.5)
 
 
 class _Pool:
@@ -149,23 +147,33 @@ def render_into(out: np.ndarray, src: np.ndarray, maps: np.ndarray, map_scale: f
     y, x, box_h, box_w = box or (0, 0, height, width)
     strength = min(max(float(strength), 0.0), float(iterations))
     whole = int(strength)
-    args = (src.reshape(height, -1), np.float32(1.0 / np.iinfo(src.dtype).max),
-            np.ascontiguousarray(maps), np.float32(map_scale), shared, whole,
-            np.float32(strength - whole), out.reshape(height, -1),
+    fraction = np.float32(strength - whole)
+    maps = np.ascontiguousarray(maps)
+    map_w = maps.shape[2]
+    steps = whole + (1 if fraction > 0 else 0)
+    used = 1 if shared else min(max(steps, 1), maps.shape[0] // 3)  # 3-channel maps used
+    # Where each output column samples the maps along x: the same for every row.
+    fx = np.maximum((np.arange(box_w) + 0.5) * (map_w / box_w) - 0.5, 0.0)
+    x0 = np.minimum(fx.astype(np.int64), map_w - 1)
+    x1 = np.minimum(x0 + 1, map_w - 1)
+    wx = (fx - x0).astype(np.float32)
+    args = (src.reshape(height, -1), np.float32(1.0 / np.iinfo(src.dtype).max), maps,
+            np.float32(map_scale), shared, whole, fraction, out.reshape(height, -1),
             np.float32(np.iinfo(out.dtype).max))
-    cols = np.array([x, x + box_w], np.int64)
-    origin = np.array([y, x], np.int64)
-    span = np.array([box_h, box_w], np.int64)
     bands = 1 if _POOL.threads == 1 else \
         max(1, min(box_h // MIN_BAND_ROWS, _POOL.threads * BANDS_PER_THREAD))
     edges = [y + box_h * i // bands for i in range(bands + 1)]
-    rows = [np.array(edges[i : i + 2], np.int64) for i in range(bands)]
+
+    def band(index: int) -> None:
+        rows = np.array(edges[index : index + 2], np.int64)
+        scratch = np.empty((2 * used + 1, 3 * box_w), np.float32)
+        _render_band(*args, rows, x, y, box_h, x0, x1, wx, scratch[0], scratch[1 : used + 1],
+                     scratch[used + 1 :])
+
     if bands == 1:
-        for r in rows:
-            _render_band(*args, r, cols, origin, span)
+        band(0)
         return
-    futures = [_POOL.executor().submit(_render_band, *args, r, cols, origin, span) for r in rows]
-    for future in futures:
+    for future in [_POOL.executor().submit(band, i) for i in range(bands)]:
         future.result()
 
 
@@ -196,6 +204,7 @@ def warm_up() -> None:
         return
 
     def compile_common() -> None:
+        yield_to_compute()  # compile on idle cycles; a render that needs the code waits
         src = np.zeros((2, 2, 3), np.uint8)
         for maps in (np.zeros((3, 1, 1), np.float32), np.zeros((3, 2, 2), np.int16)):
             render_curves(src, maps, 1.0, True, 1.0, 1)
