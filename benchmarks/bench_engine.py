@@ -6,7 +6,8 @@ ONEDNN_MAX_CPU_ISA=AVX512_CORE_VNNI, so oneDNN uses only what a CPU without bf16
 (AVX-512 with VNNI: the CPUs of issue 13); fp32 rows force fp32 on any CPU.
 
     python benchmarks/bench_engine.py [--model PATH] [--sizes 1200x900,4000x3000]
-                                      [--skip-official-12mp] [--rounds 2]
+        [--skip-official-12mp] [--repeats 3] [--rows 0,4] [--full-memory 8000x6000]
+        [--peers ../shared/peer_weights]
 
 Also prints the fp32 FLOP floor of DCE-Net's convolutions on this CPU (each layer alone,
 channels-last, at the fast-mode network size) next to the fast-mode estimate, and the
@@ -230,6 +231,7 @@ def subprocess_json(args: list[str], env: dict[str, str] | None = None) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", help="checkpoint (default: the bundled model)")
+    parser.add_argument("--peers", type=Path, help="folder of peer checkpoints to time too")
     parser.add_argument("--sizes", default="1200x900,4000x3000", help="WxH,...")
     parser.add_argument("--full-memory", default="", help="WxH,...: full-mode peak RSS")
     parser.add_argument("--rows", help="comma-separated row numbers to run (default: all; "
@@ -294,6 +296,16 @@ def main() -> None:
           f"call with an empty cache {render['now_first_call']:.2f} s "
           f"(baseline {render['baseline_first_call']:.2f} s)")
     big = photos[max(photos, key=lambda size: math.prod(map(int, size.split("x"))))]
+    if args.peers:
+        small = photos[min(photos, key=lambda size: math.prod(map(int, size.split("x"))))]
+        print("\n| peer checkpoint (our engine) | fast, largest size s | full, smallest size s "
+              "| network | mean output |")
+        print("|---|---|---|---|---|")
+        for path in sorted(args.peers.glob("*.pth")):
+            fast = subprocess_json(["--one", "fast", big, "auto", "--model", str(path)])
+            full = subprocess_json(["--one", "full", small, "auto", "--model", str(path)])
+            print(f"| {path.name} | {fast['seconds']:.3f} | {full['seconds']:.3f} | "
+                  f"{fast['precision']} | {fast['mean_out']:.1f} |", flush=True)
     first = subprocess_json(["--one", "first", big, "auto", *model],
                             {"NUMBA_CACHE_DIR": tempfile.mkdtemp()})
     print(f"fresh install (empty kernel cache), largest size: first enhancement "

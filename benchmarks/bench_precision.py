@@ -61,11 +61,13 @@ def main() -> None:
                 scores.setdefault((precision, what), []).append(
                     psnr(outputs[precision, what], outputs["fp32", what]))
     print(f"{len(photos)} photos from {args.data}")
-    print("| precision | output | PSNR vs fp32: min | median | mean |")
+    print("| precision | output | PSNR vs fp32: min (photo) | median | identical to fp32 |")
     print("|---|---|---|---|---|")
     for (precision, what), values in scores.items():
-        print(f"| {precision} | {what} | {min(values):.1f} dB | {statistics.median(values):.1f}"
-              f" dB | {statistics.mean(values):.1f} dB |")
+        same = sum(v == float("inf") for v in values)
+        worst = photos[values.index(min(values))].name
+        print(f"| {precision} | {what} | {min(values):.1f} dB ({worst}) | "
+              f"{statistics.median(values):.1f} dB | {same} photos |")
     print("\n| precision | mode | estimate median s |")
     print("|---|---|---|")
     for (precision, mode), values in seconds.items():

@@ -7,12 +7,14 @@ first thing (the CLI and the app do) for the thread and OpenMP settings it runs 
 How it is put together:
 - networks and training: `model`, `curves`, `losses`, `exposure`, `noise`, `data`, the
   training tasks and `trainer`; `checkpoint` reads and writes model files;
-- inference: `engine` runs the network once (`estimate`) and re-renders its curve maps at
-  any strength (`render`, the fused kernel in `kernels`); `denoiser` is the learned stage;
+- inference: `engine` runs the network once (`estimate`; int8 on CPUs with VNNI via
+  `quantized`, full mode tile by tile via `tiles`) and re-renders its curve maps at any
+  strength (`render`, the fused kernel in `kernels`); `denoiser` is the learned stage;
 - the one photo path every front end uses: `pipeline` (decoded photo -> curves -> post
   stages -> encoded file), over `pixels` (channel layout, bit depth), `denoise`, `gamma`;
 - files: `formats` (the format registry), `imageio` (photos), `video`, `batch` (many files,
-  frozen events) and `output`, the one guarded writer every file goes through;
+  frozen events; decode and encode overlap the compute, as in `video`, through `stages`)
+  and `output`, the one guarded writer every file goes through;
 - process: `runtime` (entry-point settings), `progress` (progress and cancel), `validate`
   (option checks), `errors` (messages for people); `cli` is the `zerodce` command.
 """
