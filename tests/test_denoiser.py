@@ -13,12 +13,12 @@ from zerodce_core.checkpoint import save_checkpoint
 from zerodce_core.denoiser import Denoiser
 from zerodce_core.engine import Engine
 from zerodce_core.errors import ZeroDCEError
-from zerodce_core.model import DCENet, NoiseNet
+from zerodce_core.model import DCENet, NoiseNet, NoiseUNet
 
 
-def random_net(seed: int = 0) -> NoiseNet:
+def random_net(seed: int = 0, cls: type[NoiseNet] = NoiseNet) -> NoiseNet:
     torch.manual_seed(seed)
-    net = NoiseNet()
+    net = cls()
     with torch.no_grad():
         for p in net.parameters():
             p.mul_(3.0)  # visibly non-identity
@@ -48,11 +48,12 @@ def test_zero_residual_net_and_zero_map_change_nothing():
     assert Denoiser(random_net(), cpu())(image, nothing) is image  # clean: skipped
 
 
-@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
-def test_tiles_match_one_whole_pass_and_strength_blends(monkeypatch, dtype):
+@pytest.mark.parametrize(("dtype", "cls"), [(np.uint8, NoiseNet), (np.uint16, NoiseNet),
+                                           (np.uint8, NoiseUNet)])
+def test_tiles_match_one_whole_pass_and_strength_blends(monkeypatch, dtype, cls):
     image = noisy((601, 777, 3), dtype)  # odd sizes, several tiles
     sigma = np.full((80, 100, 3), 0.05, np.float32)
-    stage = Denoiser(random_net(), cpu())
+    stage = Denoiser(random_net(cls=cls), cpu())
     tiled = stage(image, sigma).astype(np.int64)
     monkeypatch.setattr(denoiser_module, "TILE", 4096)
     whole = stage(image, sigma).astype(np.int64)
@@ -74,6 +75,19 @@ def test_checkpoints_of_the_wrong_kind_are_refused(tmp_path: Path):
     with pytest.raises(ZeroDCEError, match="needs a curve model"):
         Engine(noise_file)
     assert isinstance(Denoiser(noise_file, cpu()).net, NoiseNet)
+    wide_file = save_checkpoint(tmp_path / "wide.safetensors", NoiseUNet())
+    assert type(Denoiser(wide_file, cpu()).net) is NoiseUNet
+
+
+@pytest.mark.parametrize("shape", [(1, 3, 130, 126), (2, 3, 66, 70)])
+def test_the_wide_noise_net_takes_any_even_size_and_is_exact_where_sigma_is_zero(shape):
+    net = random_net(cls=NoiseUNet)
+    image = torch.rand(shape)
+    sigma = torch.full((shape[0], 3, shape[2] // 2, shape[3] // 2), 0.05)
+    sigma[..., :10, :] = 0
+    residual = net.residual(image, sigma)
+    assert residual.shape == image.shape
+    assert torch.all(residual[..., :20, :] == 0) and residual[..., 20:, :].abs().mean() > 0
 
 
 def test_engine_reduces_amplified_noise_only_where_the_curves_lifted():

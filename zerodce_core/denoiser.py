@@ -29,9 +29,10 @@ from .noise import NoiseProfile, curve_gain, noise_map
 
 #: Long side of the copy the noise map is computed on.
 MAP_SIZE = 512
-#: Tiles (full-resolution pixels) and their overlap, beyond the network's reach (10 px).
+#: Tiles (full-resolution pixels) and their overlap, beyond the networks' reach (NoiseNet
+#: 10 px, NoiseUNet 28 px); a multiple of 4 so tiles line up with NoiseUNet's quarter grid.
 TILE = 512
-MARGIN = 16
+MARGIN = 32
 #: Expected noise sigma (fraction of full scale) below which a tile is left untouched.
 SKIP_BELOW = 0.002
 
@@ -45,7 +46,7 @@ class Denoiser:
             loaded = load_checkpoint(model, map_location=device).model
             if not isinstance(loaded, NoiseNet):
                 raise ZeroDCEError(f"{model}: holds a {loaded.arch} curve model, "
-                                   "not a noise-reduction model (noisenet)")
+                                   "not a noise-reduction model (noisenet, noisenet-u)")
             model = loaded
         self.device = device
         self.dtype = dtype

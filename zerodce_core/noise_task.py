@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from .data import ImageCache, ImageRecord
-from .model import NoiseNet, build_model
+from .model import build_model
 from .noise import CameraNoise, curve_gain, measure_noise, noise_map, synthesize_low_light
 
 if TYPE_CHECKING:
@@ -120,10 +120,10 @@ class NoiseTask:
         self.workers = max(1, config.threads or torch.get_num_threads())
 
     def build(self) -> nn.Module:
-        return build_model(NoiseNet.arch)
+        return build_model(self.config.arch)
 
     def adapt(self, model: nn.Module) -> nn.Module | None:
-        return model if isinstance(model, NoiseNet) else None
+        return model if getattr(model, "arch", None) == self.config.arch else None
 
     def load(self, records: list[ImageRecord], workers: int) -> ImageCache:
         """Well-exposed photos at twice the crop size: the context each sample is cut from.

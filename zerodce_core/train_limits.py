@@ -24,7 +24,7 @@ import torch
 from .checkpoint import MAX_ITERATIONS
 from .exposure import LIMITS as EXPOSURE_LIMITS
 from .losses import LossWeights
-from .model import NoiseNet
+from .model import NOISE_NETWORKS
 from .text import shown
 from .validate import OptionError, in_range, optional_in_range
 
@@ -124,9 +124,9 @@ def memory_shortfall(config: TrainConfig, images: int, device: torch.device) -> 
     activations for one batch, in host memory or on the GPU.
     """
     size, batch = config.image_size, config.batch_size
-    square = config.arch != NoiseNet.arch and not config.random_crop
+    square = config.arch not in NOISE_NETWORKS and not config.random_crop
     cache = images * size * size * CACHE_BYTES_PER_PIXEL if square else 0
-    per_pixel = NOISE_STEP_BYTES_PER_PIXEL if config.arch == NoiseNet.arch \
+    per_pixel = NOISE_STEP_BYTES_PER_PIXEL if config.arch in NOISE_NETWORKS \
         else STEP_BYTES_PER_PIXEL
     step = batch * size * size * per_pixel
     parts = [f"a training step on {batch} image{'s' * (batch > 1)} of {size}x{size} px "

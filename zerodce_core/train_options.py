@@ -23,7 +23,7 @@ from .defaults import EXPOSURE_RANGE
 INF = math.inf
 
 #: `model.NETWORKS`, without importing torch (a test keeps the two equal).
-ARCHITECTURES = ("noisenet", "zerodce", "zerodce++", "zerodce-exposure")
+ARCHITECTURES = ("noisenet", "noisenet-u", "zerodce", "zerodce++", "zerodce-exposure")
 #: `trainer.PRECISIONS`.
 PRECISIONS = ("auto", "fp32", "bf16")
 LOSS_WEIGHT = "loss_weights."  # prefix of the options that set one `losses.LossWeights` term
@@ -79,7 +79,8 @@ TRAIN_OPTIONS: tuple[TrainOption, ...] = (
                 "share of the scenes held out for validation", float, 0.05, 0.0, 0.99, 0.01,
                 metavar="SHARE", group="data", name="validation fraction"),
     TrainOption("arch", "--arch", "Architecture",
-                "network; noisenet trains the noise-reduction model", str, "zerodce",
+                "network; noisenet and noisenet-u (which sees wider) train noise reduction",
+                str, "zerodce",
                 choices=ARCHITECTURES, group="model"),
     TrainOption("iterations", "--iterations", "Curve iterations",
                 "curve iterations of the network (the paper's 8)", int, 8, 1, 32, 1,

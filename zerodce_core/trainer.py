@@ -43,7 +43,7 @@ from .data import DatasetError, epoch_order, exclude_listed, find_images, split_
 from .device import configure_cpu, select_device
 from .errors import ZeroDCEError
 from .losses import DEFAULT_EXPOSURE_LEVEL, LossWeights
-from .model import DEFAULT_ITERATIONS, NETWORKS, NoiseNet
+from .model import DEFAULT_ITERATIONS, NETWORKS, NOISE_NETWORKS
 from .noise_task import NoiseTask
 from .output import ensure_folder
 from .run_record import shareable_config
@@ -193,7 +193,7 @@ class Trainer:
         if self.device.type == "cpu":
             configure_cpu(cfg.threads)
         self.dtype = autocast_dtype(self.device, cfg.precision)
-        self.task = NoiseTask(cfg) if cfg.arch == NoiseNet.arch else CurveTask(cfg)
+        self.task = NoiseTask(cfg) if cfg.arch in NOISE_NETWORKS else CurveTask(cfg)
         self.out_dir = Path(cfg.out_dir)
         if self.dist.is_main:
             ensure_folder(self.out_dir)  # a clear error if --out names a file
