@@ -15,6 +15,7 @@ from PIL import Image
 
 import zerodce_core.batch
 import zerodce_core.imageio
+from tests.conftest import brightening_model
 from tests.test_video import make_clip
 from zerodce_core.checkpoint import save_checkpoint
 from zerodce_core.cli import main
@@ -506,3 +507,48 @@ def test_help_says_what_is_automatic(capsys):
     assert "--exposure LEVEL target mean level, 0.05 (dark) to 0.95 (bright)" in text
     assert "(default: automatic, fitted to each photo" in text
     assert "--denoise STRENGTH learned noise reduction, 0 (off) to 1 (full); automatic" in text
+
+
+def test_colour_option_reaches_the_engine(tmp_path, capsys):
+    """keep (the default) lifts a pixel's channels by one curve, so a grey patch stays grey;
+    model applies the model's curve per channel, which casts it."""
+    model = brightening_model()
+    with torch.no_grad():  # the model lifts red most and blue least
+        model.e_conv7.bias.view(-1, 3)[:] = torch.tensor([-0.9, -0.5, -0.1])
+    model_file = save_checkpoint(tmp_path / "warm.safetensors", model)
+    rng = np.random.default_rng(3)
+    pixels = np.clip(rng.normal(0, 3, (48, 64, 3)) + [40, 25, 12], 0, 255)  # dim orange
+    pixels[:, :16] = 20  # a neutral grey patch
+    source = tmp_path / "dark.png"
+    Image.fromarray(pixels.astype(np.uint8)).save(source)
+    written = {}
+    for colour in (None, "keep", "model"):
+        out = tmp_path / str(colour)
+        extra = [] if colour is None else ["--colour", colour]
+        assert main(["enhance", str(source), "-o", str(out), "--model", str(model_file),
+                     "--denoise", "0", "--strength", "3", *extra]) == 0
+        written[colour] = np.asarray(Image.open(out / "dark_enhanced.png"), np.int16)
+    assert np.array_equal(written[None], written["keep"])  # keep is the default
+    assert np.abs(written["model"] - written["keep"]).max() > 5
+    grey = written["keep"][:, :16]
+    assert grey.mean() > 30 and np.array_equal(grey[..., 0], grey[..., 1])
+    assert np.array_equal(grey[..., 1], grey[..., 2])
+    red, green, blue = written["model"][:, :16].mean((0, 1))
+    assert red > green + 5 and green > blue + 5
+
+
+def test_a_bad_colour_is_refused_naming_the_choices(model_file, tmp_path, capsys):
+    assert main(["enhance", str(tmp_path / "x.png"), "-o", str(tmp_path / "out"), "--model",
+                 str(model_file), "--colour", "vivid"]) == 2
+    err = capsys.readouterr().err
+    # argparse quotes the choices or not by Python version
+    assert "--colour: invalid choice: 'vivid' (choose from " in err
+    assert "keep" in err and "model" in err
+    assert "Traceback" not in err and not (tmp_path / "out").exists()
+
+
+def test_help_names_the_colour_choices(capsys):
+    assert main(["enhance", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert ("--colour {keep,model} keep: one curve per pixel for all three channels, no colour "
+            "cast (default); model: the model's own curve per channel, as the paper") in text

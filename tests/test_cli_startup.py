@@ -23,6 +23,7 @@ print("LOADED", *[m for m in {HEAVY!r} if m in sys.modules], "EXIT", code, file=
     ["--help"], ["--version"], ["enhance", "--help"], ["train", "--help"], ["info", "--help"],
     ["export", "--help"], ["enhance"], ["enhance", "x.jpg", "--bogus"],
     ["enhance", "x.jpg", "--strength", "-1"], ["enhance", "x.jpg", "--format", "gif"],
+    ["enhance", "x.jpg", "--colour", "vivid"], ["export", "--onnx", "x", "--colour", "vivid"],
     ["train", "--data", "d"], ["train", "--epochs", "0"],
 ])
 def test_help_version_and_usage_errors_load_nothing_heavy(argv):

@@ -1,14 +1,19 @@
 """BatchEnhancer on its own: no Ray needed, it is plain Python."""
 
+import sys
+import types
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 from zerodce_core.batch import BatchOptions, Status
+from zerodce_core.cli import main
 from zerodce_core.distributed.enhancer import BatchEnhancer
 from zerodce_core.output import REFUSED_INPUT
+from zerodce_core.pipeline import Look
 
 
 def photo(path: Path, value: int = 25) -> Path:
@@ -54,3 +59,52 @@ def test_even_overwriting_no_row_replaces_a_protected_file_or_a_source(model_fil
     assert list(result["status"]) == [Status.FAILED.value] * 2
     assert all(REFUSED_INPUT in reason for reason in result["reason"])
     assert (kept.read_bytes(), source.read_bytes()) == before
+
+
+def warm_model(tmp_path: Path) -> Path:
+    """A model that lifts red most and blue least: its own curves cast a grey photo."""
+    from tests.conftest import brightening_model
+    from zerodce_core.checkpoint import save_checkpoint
+
+    model = brightening_model()
+    with torch.no_grad():
+        model.e_conv7.bias.view(-1, 3)[:] = torch.tensor([-0.9, -0.5, -0.1])
+    return save_checkpoint(tmp_path / "warm.safetensors", model)
+
+
+def test_workers_render_the_colour_asked_for(tmp_path):
+    source = tmp_path / "grey.png"
+    shades = np.random.default_rng(1).normal(25, 5, (32, 48, 1)).clip(0, 255)
+    Image.fromarray(np.repeat(shades, 3, axis=2).astype(np.uint8)).save(source)
+    model = warm_model(tmp_path)
+    means, outputs = {}, {}
+    for colour in ("keep", "model"):
+        options = BatchOptions(out_dir=tmp_path / colour, look=Look(strength=3, denoise=0))
+        enhancer = BatchEnhancer(options, model=model, device="cpu", threads=1, colour=colour)
+        assert enhancer.engine.colour == colour
+        enhancer({"source": np.array([str(source)], dtype=object)})
+        pixels = np.asarray(Image.open(tmp_path / colour / "grey_enhanced.png"), np.float64)
+        means[colour], outputs[colour] = pixels.mean((0, 1)), pixels
+    red, green, blue = means["model"]
+    assert red > green + 5 > blue + 10  # the model's cast ...
+    kept = outputs["keep"]  # ... which keep does not add to a grey photo
+    assert kept.mean() > 40 and np.ptp(kept, axis=2).max() == 0
+
+
+def test_the_ray_path_hands_colour_to_the_workers(model_file, tmp_path, monkeypatch):
+    """`zerodce enhance --ray --colour model` builds the workers' engines with it (the
+    Ray side is faked: what the command line passes is what is checked)."""
+    passed = {}
+
+    def enhance_on_ray(items, options, ray, **kwargs):
+        passed.update(kwargs)
+        yield from ()
+
+    fake = types.ModuleType("zerodce_core.distributed.cluster")
+    fake.RayOptions = lambda *args: types.SimpleNamespace(gpus_per_worker=0)
+    fake.enhance_on_ray = enhance_on_ray
+    monkeypatch.setitem(sys.modules, "zerodce_core.distributed.cluster", fake)
+    source = photo(tmp_path / "in" / "a.png")
+    for extra, colour in (([], "keep"), (["--colour", "model"], "model")):
+        main(["enhance", str(source), "--model", str(model_file), "--ray", *extra])
+        assert passed["colour"] == colour

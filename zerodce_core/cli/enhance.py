@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, get_args
 
 from ..defaults import (
+    COLOUR,
     CRF_RANGE,
     DENOISE_RANGE,
     EXPOSURE_RANGE,
@@ -25,6 +26,7 @@ from ..defaults import (
     SMOOTHING,
     SMOOTHING_RANGE,
     SUFFIX,
+    Colour,
     Mode,
 )
 from ..errors import OutputError
@@ -39,6 +41,9 @@ if TYPE_CHECKING:
 
 CONTACT_SHEET = "comparison.pdf"
 OVERWRITE_HINT = "--overwrite replaces it"
+#: `--colour` (`defaults.Colour`), for `zerodce enhance` and `zerodce export` alike.
+COLOUR_HELP = ("keep: one curve per pixel for all three channels, no colour cast (default); "
+               "model: the model's own curve per channel, as the paper")
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -75,6 +80,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                       help="learned noise reduction, 0 (off) to 1 (full); automatic by "
                            "default: full strength, which follows the noise the curves "
                            "amplified, so clean photos stay as they are")
+    look.add_argument("--colour", choices=get_args(Colour), default=COLOUR,
+                      help=COLOUR_HELP)
     add("--mode", choices=get_args(Mode), default=MODE,
         help="fast: curves from a 512 px copy; full: from every pixel (slower)")
     add("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
@@ -160,7 +167,8 @@ def run(args: argparse.Namespace) -> int:
     if args.report:
         _check_report(args.report, guard)
     # With --ray the workers load the model; here it is only checked, before any work.
-    engine = Engine(args.model, device="cpu" if args.ray else args.device, mode=args.mode)
+    engine = Engine(args.model, device="cpu" if args.ray else args.device, mode=args.mode,
+                    colour=args.colour)
     _check_look_fits(engine, args)
     events, where = _events(args, engine, items, options)
     final = list(items)
@@ -207,7 +215,7 @@ def _events(args: argparse.Namespace, engine: Engine, items: list[BatchItem],
     ray = RayOptions(args.ray, args.ray_workers, args.ray_cpus_per_worker,
                      args.ray_gpus_per_worker)
     return (enhance_on_ray(items, options, ray, model=args.model, device=args.device,
-                           threads=args.threads),
+                           threads=args.threads, colour=args.colour),
             f"on Ray, {'GPU' if ray.gpus_per_worker else 'CPU'} workers")
 
 

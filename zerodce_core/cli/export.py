@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import get_args
+
+from ..defaults import COLOUR, Colour
+from .enhance import COLOUR_HELP
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,6 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--exposure", type=float,
                         help="default mean level of the output for exposure-conditioned "
                              "models, 0.05-0.95 (default: automatic from each photo)")
+    parser.add_argument("--colour", choices=get_args(Colour), default=COLOUR,
+                        help=f"{COLOUR_HELP}; as `zerodce enhance --colour`, recorded in the "
+                             "file's metadata")
     parser.add_argument("--image-only", action="store_true",
                         help="fix strength and exposure at their defaults: the image is the "
                              "only input, as chaiNNer and other image-to-image tools expect")
@@ -35,11 +42,11 @@ def run(args: argparse.Namespace) -> int:
     from ..engine import Engine
     from ..export import export_onnx
 
-    engine = Engine(args.model, device="cpu", precision="fp32")
+    engine = Engine(args.model, device="cpu", precision="fp32", colour=args.colour)
     path = export_onnx(engine, args.onnx, mode=args.mode, strength=args.strength,
                        exposure=args.exposure, image_only=args.image_only)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB, {args.mode} variant of "
-          f"{engine.info.arch}, {engine.iterations} iterations)")
+          f"{engine.info.arch}, {engine.iterations} iterations, colour {engine.colour})")
     print(describe_file(path))
     return 0
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ..batch import BatchItem, BatchOptions, ItemEvent, Status
+from ..defaults import COLOUR, Colour
 from ..validate import OptionError, in_range, optional_in_range
 from . import RayError
 from .enhancer import WARNING_SEPARATOR
@@ -68,10 +69,11 @@ class RayOptions:
 
 def enhance_on_ray(items: list[BatchItem], options: BatchOptions, ray_options: RayOptions, *,
                    model: str | Path | None = None, device: str = "auto",
-                   threads: int | None = None) -> Iterator[ItemEvent]:
+                   threads: int | None = None, colour: Colour = COLOUR) -> Iterator[ItemEvent]:
     """The local `run_batch`'s events for `items` (from `batch.plan_batch`), the queued ones
-    enhanced by Ray workers, in the order they finish. Ray is joined (`connected`) only if
-    there is work; closing the generator stops the job and leaves Ray."""
+    enhanced by Ray workers (engines of `colour`, `defaults.Colour`), in the order they
+    finish. Ray is joined (`connected`) only if there is work; closing the generator stops
+    the job and leaves Ray."""
     queued = [index for index, item in enumerate(items) if item.status is Status.QUEUED]
     for index, item in enumerate(items):
         if item.status is not Status.QUEUED:
@@ -80,7 +82,7 @@ def enhance_on_ray(items: list[BatchItem], options: BatchOptions, ray_options: R
         return
     enhancer = {"options": options, "model": model, "protect": [str(i.source) for i in items],
               "device": "cpu" if device == "auto" and not ray_options.gpus_per_worker else device,
-              "threads": threads or max(1, int(ray_options.cpus_per_worker))}
+              "threads": threads or max(1, int(ray_options.cpus_per_worker)), "colour": colour}
     with connected(ray_options.address):
         yield from _run(items, queued, ray_options, enhancer)
 

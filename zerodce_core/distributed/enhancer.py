@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..batch import BatchItem, BatchOptions, output_path, run_batch
+from ..defaults import COLOUR, Colour
 from ..engine import Engine
 from ..output import OutputGuard
 from ..runtime import configure_runtime
@@ -37,6 +38,7 @@ class BatchEnhancer:
     Each row comes back with `target`, `status` ("done", "skipped" or "failed"), `reason`,
     `warnings` (e.g. only an animation's first frame enhanced; separated by
     `WARNING_SEPARATOR`) and `seconds`.
+    `colour` is the engine's (`defaults.Colour`).
     `protect` lists files no output may replace beyond each batch's own sources (a
     planned run passes all of its inputs). `threads` is the worker's CPU threads (None:
     what Ray gives the worker). Making one configures the process it runs in (threads,
@@ -45,10 +47,11 @@ class BatchEnhancer:
 
     def __init__(self, options: BatchOptions = BatchOptions(), *,
                  model: str | Path | None = None, device: str = "auto",
-                 threads: int | None = None, protect: Iterable[str | Path] = ()) -> None:
+                 threads: int | None = None, protect: Iterable[str | Path] = (),
+                 colour: Colour = COLOUR) -> None:
         configure_runtime(threads)
         self.options = options
-        self.engine = Engine(model, device=device, mode=options.mode)
+        self.engine = Engine(model, device=device, mode=options.mode, colour=colour)
         self.guard = OutputGuard(protect, replace=options.existing == "overwrite")
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
