@@ -17,6 +17,13 @@ from zerodce_core.bundled import default_model_path  # noqa: E402
 from zerodce_core.cli import main  # noqa: E402
 from zerodce_core.engine import Engine  # noqa: E402
 from zerodce_core.export import ExportError, export_onnx  # noqa: E402
+from zerodce_core.exposure import (  # noqa: E402
+    NIGHT_TARGET,
+    TARGET,
+    auto_exposure,
+    highlight_level,
+    mean_level,
+)
 from zerodce_core.kernels import render_curves  # noqa: E402
 from zerodce_core.model import build_model  # noqa: E402
 from zerodce_core.output import is_temp_file  # noqa: E402
@@ -228,6 +235,105 @@ def test_exposure_can_be_fixed_at_export(conditioned, tmp_path):
     assert_matches(run(ort.InferenceSession(str(path)), image), expected)
 
 
+def night_photo(height: int, width: int, lamps: float, seed: int = 0) -> np.ndarray:
+    """A night scene: a near-black 16-bit photo with a `lamps` share of bright, coloured
+    pixels scattered over it (street lights, windows)."""
+    rng = np.random.default_rng(seed)
+    image = photo(height, width, level=0.015, seed=seed)
+    lit = rng.random((height, width)) < lamps
+    image[lit] = (np.array([0.95, 0.75, 0.45]) * rng.uniform(0.6, 1.0, (lit.sum(), 1))
+                  * 65535).astype(np.uint16)
+    return image
+
+
+def target_graph() -> ort.InferenceSession:
+    """`calibration.plan_exposure` alone: `small` (1, 3, h, w) -> its automatic target."""
+    from onnx import TensorProto, helper
+
+    from zerodce_core.export.calibration import plan_exposure
+    from zerodce_core.export.graph import GraphBuilder, image_info
+    from zerodce_core.export.network import IR_VERSION, OPSET
+
+    g = GraphBuilder()
+    g.constant(0.0, np.float32, name="exposure")
+    plan = plan_exposure(g, "small", "exposure", iterations=8)
+    g.op("Identity", plan.target, output="target")
+    graph = g.graph("target", [image_info("small", 3)],
+                    [helper.make_tensor_value_info("target", TensorProto.DOUBLE, [])])
+    model = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", OPSET)],
+                                   ir_version=IR_VERSION)
+    onnx.checker.check_model(model, full_check=True)
+    return ort.InferenceSession(model.SerializeToString())
+
+
+# Lamp shares: a night scene (highlights ~15x the mean: NIGHT_TARGET), one along the slide
+# (~7x), one at a mean level where the target slides to the photo's own (~5x), a dark photo
+# without lamps (~2x: TARGET), and a tiny one (the top 1% of 25x15 pixels is max(1, floor(3.75))
+# = 3 pixels) with one lamp in it.
+@pytest.mark.parametrize("size, lamps", [((240, 320), 0.004), ((97, 131), 0.2),
+                                         ((240, 320), 0.3), ((240, 320), 0.0),
+                                         ((25, 15), 0.003)])
+def test_the_graph_computes_the_automatic_target_with_the_night_rule(size, lamps):
+    image = night_photo(*size, lamps, seed=14)
+    expected = auto_exposure(mean_level(image), highlight_level(image))
+    (target,) = target_graph().run(None, {"small": to_tensor(image)})
+    assert float(target) == pytest.approx(expected, abs=1e-7)
+
+
+def test_night_scenes_get_the_engines_target_and_output(conditioned):
+    engine, fast, full = conditioned
+    targets = []
+    for size, lamps in [((300, 260), 0.004), ((301, 199), 0.2)]:  # both downscaled to 256
+        image = night_photo(*size, lamps, seed=15)
+        maps = engine.estimate(image)
+        targets.append(maps.exposure)
+        assert_matches(run(fast, image), engine.render(maps))
+        _, level, strength = full.run(None, {"image": to_tensor(image)})
+        assert float(level) == pytest.approx(maps.network_level, abs=1e-6)
+        assert float(strength) == pytest.approx(maps.default_strength, abs=1e-5)
+    night, between = targets
+    assert night == pytest.approx(NIGHT_TARGET)  # the rule is what these photos test
+    assert NIGHT_TARGET + 0.02 < between < TARGET - 0.02
+
+
+@pytest.fixture(scope="module")
+def model_colour(bundled: Engine, tmp_path_factory: pytest.TempPathFactory
+                 ) -> tuple[Engine, ort.InferenceSession]:
+    engine = Engine(device="cpu", precision="fp32", colour="model")
+    path = export_onnx(engine, tmp_path_factory.mktemp("colour") / "model.onnx")
+    return engine, ort.InferenceSession(str(path))
+
+
+def test_colour_follows_the_engine(fast_session, bundled, model_colour):
+    engine, session = model_colour
+    assert bundled.colour == "keep"
+    image = photo(240, 320, level=0.06, seed=16)  # coloured shading
+    kept, own = run(fast_session, image), run(session, image)
+    assert_matches(own, engine.enhance(image))
+    assert_matches(kept, bundled.enhance(image))
+    assert np.abs(kept - own).max() > 0.02
+    # "keep" lifts a pixel's channels by one curve: their order never changes.
+    source = to_image(to_tensor(image))
+    order = np.argsort(source, axis=-1)
+    assert np.array_equal(np.argsort(kept, axis=-1)[source.std(-1) > 1e-3],
+                          order[source.std(-1) > 1e-3])
+    for session_, colour in ((fast_session, "keep"), (session, "model")):
+        props = session_.get_modelmeta().custom_metadata_map
+        assert props["colour"] == colour and f"colour {colour}:" in props["interface"]
+
+
+def test_full_graph_maps_share_channels_when_keeping_colour(bundled, model_colour, tmp_path):
+    image = photo(97, 130, seed=17)
+    for engine in (bundled, model_colour[0]):
+        path = export_onnx(engine, tmp_path / f"{engine.colour}.onnx", mode="full")
+        maps = ort.InferenceSession(str(path)).run(None, {"image": to_tensor(image)})[0][0]
+        triples = maps.reshape(-1, 3, *maps.shape[1:])
+        spread = np.abs(triples - triples.mean(1, keepdims=True)).max()
+        assert (spread < 1e-6) == (engine.colour == "keep")
+        expected = engine.estimate(image, mode="full")
+        assert np.abs(maps - expected.maps * expected.map_scale).max() < 1e-4
+
+
 @pytest.mark.parametrize("level", [0.05, 0.2, 0.45])
 def test_bundled_conditioned_model_fits_each_photo(fast_session, bundled, level):
     if not bundled.takes_exposure:
@@ -305,6 +411,22 @@ def test_cli_writes_the_file_and_prints_its_interface(model_file, tmp_path, caps
     image = photo(64, 96, seed=9)
     assert_matches(run(session, image), engine.enhance(image, 4))
     assert not [p for p in tmp_path.iterdir() if is_temp_file(p)]
+
+
+def test_cli_exports_the_colour_asked_for(model_file, tmp_path, capsys):
+    target = tmp_path / "model.onnx"
+    assert main(["export", "--onnx", str(target), "--model", str(model_file),
+                 "--colour", "model"]) == 0
+    assert "colour model" in capsys.readouterr().out
+    session = ort.InferenceSession(str(target))
+    assert session.get_modelmeta().custom_metadata_map["colour"] == "model"
+    engine = Engine(model_file, device="cpu", precision="fp32", colour="model")
+    image = photo(64, 96, seed=18)
+    assert_matches(run(session, image), engine.enhance(image))
+    assert main(["export", "--onnx", str(target), "--model", str(model_file),
+                 "--colour", "vivid"]) == 2
+    err = capsys.readouterr().err  # argparse quotes the choices or not by Python version
+    assert "invalid choice: 'vivid' (choose from " in err and "keep" in err and "model" in err
 
 
 @pytest.mark.parametrize("args, message", [

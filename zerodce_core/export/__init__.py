@@ -11,6 +11,11 @@ Two variants, both fp32 with dynamic height and width:
 For exposure-conditioned models both graphs fit the network's level to the photo the way
 `Engine.estimate` does (seven runs on a 128 px thumbnail, `calibration.py`).
 
+Both follow the engine's `colour` (`defaults.Colour`): with "keep" the network's maps go
+through `curves.shared_channels`, one curve for a pixel's R, G and B, as the engine renders
+them; with "model" they are the model's own, a curve per channel. The file records which
+(`colour` in its metadata, and its interface text).
+
 Needs the `onnx` extra (`pip install zerodce[onnx]`): onnx, and onnxscript for torch's
 exporter.
 """
@@ -22,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from .. import __version__
+from ..defaults import COLOUR, Colour
 from ..errors import ZeroDCEError
 
 if TYPE_CHECKING:  # onnx is imported only once its absence can be reported
@@ -30,6 +36,12 @@ if TYPE_CHECKING:  # onnx is imported only once its absence can be reported
 
 ExportMode = Literal["fast", "full"]
 REQUIRED = ("onnx", "onnxscript")
+#: The interface text's clause on `defaults.Colour`.
+COLOUR_TEXT: dict[str, str] = {
+    "keep": "colour keep: one curve per pixel for all three channels (each iteration's map is "
+            "the mean of the model's three), no colour cast",
+    "model": "colour model: the model's own curve per channel, as the paper",
+}
 
 
 class ExportError(ZeroDCEError):
@@ -71,18 +83,19 @@ def export_onnx(engine: Engine, path: str | Path, *, mode: ExportMode = "fast",
         raise ExportError(f"the {net.arch} model is trained for one exposure level; "
                           "--exposure applies to exposure-conditioned models only")
     settings = _settings(net.iterations, net.takes_exposure, strength, exposure, image_only)
-    network = Network(export_network(net), iterations=net.iterations, shared=net.shared_maps,
-                      takes_exposure=net.takes_exposure, map_channels=3 * net.map_count)
+    network = Network(export_network(net, engine.colour), iterations=net.iterations,
+                      shared=net.shared_maps, takes_exposure=net.takes_exposure,
+                      map_channels=3 * net.map_count)
     build = fast_graph if mode == "fast" else network_graph
     graph = build(network, fast_size=engine.fast_size, settings=settings)
     interface = describe(mode, net.iterations, net.shared_maps, net.takes_exposure,
-                         engine.fast_size, settings)
+                         engine.fast_size, settings, engine.colour)
     model = onnx.helper.make_model(
         graph, opset_imports=[onnx.helper.make_opsetid("", OPSET)], ir_version=IR_VERSION,
         producer_name="zerodce", producer_version=__version__,
         doc_string=f"Zero-DCE low-light enhancement, {mode} variant. {interface}")
     extra = {"fast_size": str(engine.fast_size), "shared_maps": str(net.shared_maps).lower(),
-             "takes_exposure": str(net.takes_exposure).lower()}
+             "takes_exposure": str(net.takes_exposure).lower(), "colour": engine.colour}
     if mode == "fast":
         extra["default_strength"] = _strength_text(settings.strength)
     if net.takes_exposure:
@@ -113,7 +126,7 @@ def _settings(iterations: int, takes_exposure: bool, strength: float | None,
 
 
 def describe(mode: ExportMode, iterations: int, shared: bool, takes_exposure: bool,
-             fast_size: int, settings: Settings) -> str:
+             fast_size: int, settings: Settings, colour: Colour = COLOUR) -> str:
     """The graph's interface in words: stored in the file and printed by the CLI."""
     lines = ["input image: float32 (1, 3, H, W), RGB in [0, 1]"]
     automatic = (f"fitted with the exposure: all {iterations} when the exposure is chosen, "
@@ -135,6 +148,7 @@ def describe(mode: ExportMode, iterations: int, shared: bool, takes_exposure: bo
             lines.append("optional input exposure: float32 scalar, the mean level the output "
                          "should have, 0.05 to 0.95, 0 = automatic from the image "
                          f"(default {level})")
+    lines.append(COLOUR_TEXT[colour])
     if mode == "fast":
         lines.append("output enhanced: float32 (1, 3, H, W) in [0, 1]; the curves are "
                      f"estimated on a copy downscaled to {fast_size} px on its long side")

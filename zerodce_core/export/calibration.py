@@ -1,7 +1,9 @@
 """`Engine.estimate`'s exposure steps for conditioned models, as ONNX nodes.
 
 - target: the `exposure` input if > 0 (clipped to `exposure.LIMITS`), else
-  `exposure.auto_exposure` of the downscaled copy's mean;
+  `exposure.auto_exposure` of the downscaled copy's mean and `exposure.highlight_level`
+  (the night-scene rule: the dark target slides from TARGET down to NIGHT_TARGET as the
+  highlights' ratio to the mean grows);
 - default strength: `exposure.auto_strength` when the target is automatic, all
   iterations when it was asked for;
 - network level: `Engine._network_level`'s bisection, unrolled: CALIBRATION_STEPS runs of
@@ -37,12 +39,14 @@ class ExposurePlan:
 def plan_exposure(g: GraphBuilder, small: str, exposure: str, iterations: int) -> ExposurePlan:
     """The target level and default strength for the downscaled copy `small`."""
     f64 = np.float64
-    own = g.op("Cast", g.op("ReduceMean", small, keepdims=0), to=TensorProto.DOUBLE)
+    # Summed in double, as numpy's float64 mean: float32 sums drift by ~1e-5 at 512 px.
+    own = g.op("ReduceMean", g.op("Cast", small, to=TensorProto.DOUBLE), keepdims=0)
+    low = _dark_target(g, own, _highlight_level(g, small))
     share = g.op("Clip", g.op("Div", g.op("Sub", own, g.constant(auto.DARK, f64)),
                               g.constant(auto.WELL_EXPOSED - auto.DARK, f64)),
                  g.constant(0.0, f64), g.constant(1.0, f64))
-    sliding = g.op("Add", g.constant(auto.TARGET, f64),
-                   g.op("Mul", share, g.constant(auto.WELL_EXPOSED - auto.TARGET, f64)))
+    sliding = g.op("Add", low, g.op("Mul", share, g.op("Sub", g.constant(auto.WELL_EXPOSED, f64),
+                                                      low)))
     kept = g.op("Min", own, g.constant(auto.LIMITS[1], f64))
     automatic = g.op("Where", g.op("GreaterOrEqual", own, g.constant(auto.WELL_EXPOSED, f64)),
                      kept, sliding)
@@ -61,6 +65,33 @@ def plan_exposure(g: GraphBuilder, small: str, exposure: str, iterations: int) -
     calibration = g.op("Where", g.op("Greater", strength, g.constant(0.0, np.float32)),
                        strength, every)
     return ExposurePlan(target, strength, calibration)
+
+
+def _highlight_level(g: GraphBuilder, small: str) -> str:
+    """`exposure.highlight_level` of `small` (1, 3, h, w) in [0, 1], as a double scalar: the
+    mean of the brightest max(1, floor(N * HIGHLIGHT_SHARE)) of its N pixels, a pixel's
+    brightness being its largest channel."""
+    brightest = g.op("Reshape", g.op("ReduceMax", small, g.constant([1], np.int64), keepdims=0),
+                     g.constant([-1], np.int64))
+    pixels = g.op("Cast", g.op("Shape", brightest), to=TensorProto.DOUBLE)  # (1,): N
+    count = g.op("Max", g.op("Floor", g.op("Mul", pixels,
+                                           g.constant([auto.HIGHLIGHT_SHARE], np.float64))),
+                 g.constant([1.0], np.float64))
+    top, _ = g.ops("TopK", brightest, g.op("Cast", count, to=TensorProto.INT64), outputs=2,
+                   axis=0)
+    return g.op("ReduceMean", g.op("Cast", top, to=TensorProto.DOUBLE), keepdims=0)
+
+
+def _dark_target(g: GraphBuilder, own: str, highlight: str) -> str:
+    """`exposure.dark_target`: TARGET, sliding to NIGHT_TARGET as the ratio of the highlight
+    level to the mean goes from LOW_KEY_FROM to LOW_KEY_FULL (double scalars)."""
+    f64 = np.float64
+    ratio = g.op("Div", highlight, g.op("Max", own, g.constant(1e-3, f64)))
+    share = g.op("Clip", g.op("Div", g.op("Sub", ratio, g.constant(auto.LOW_KEY_FROM, f64)),
+                              g.constant(auto.LOW_KEY_FULL - auto.LOW_KEY_FROM, f64)),
+                 g.constant(0.0, f64), g.constant(1.0, f64))
+    return g.op("Sub", g.constant(auto.TARGET, f64),
+                g.op("Mul", share, g.constant(auto.TARGET - auto.NIGHT_TARGET, f64)))
 
 
 def network_level(g: GraphBuilder, net: SharedNetwork, small: str, plan: ExposurePlan, *,

@@ -35,6 +35,12 @@ class GraphBuilder:
         self.nodes.append(helper.make_node(op_type, list(inputs), [out], **attrs))
         return out
 
+    def ops(self, op_type: str, *inputs: str, outputs: int, **attrs: object) -> list[str]:
+        """A node with several outputs (e.g. TopK's values and indices); their names."""
+        names = [self._name(op_type.lower()) for _ in range(outputs)]
+        self.nodes.append(helper.make_node(op_type, list(inputs), names, **attrs))
+        return names
+
     def graph(self, name: str, inputs: list[onnx.ValueInfoProto],
               outputs: list[onnx.ValueInfoProto]) -> onnx.GraphProto:
         return helper.make_graph(self.nodes, name, inputs, outputs, initializer=self.initializers)

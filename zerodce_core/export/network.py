@@ -6,6 +6,10 @@ convolutions, ReLU, concatenation and tanh, so it exports with symbolic height a
 width. The pipeline around it (`pipeline.py`) is written in ONNX directly: its
 downscale size must equal Python's `round` in double precision, and the exporter
 has no lowering for `round` on symbolic sizes.
+
+With colour "keep" (`defaults.Colour`, the engine's default) the exported module is the
+network followed by `curves.shared_channels`, exactly as `Engine._network` runs it: the
+graph's maps then hold, for each iteration, the mean of the model's three channel maps.
 """
 
 from __future__ import annotations
@@ -18,7 +22,10 @@ from collections.abc import Iterator
 
 import onnx
 import torch
+from torch import nn
 
+from ..curves import shared_channels
+from ..defaults import Colour
 from ..model import CurveNet
 
 #: Opset 18 is the one torch's ONNX op library is written for (torch 2.13 defaults to 20 by
@@ -29,13 +36,26 @@ OPSET = 18
 IR_VERSION = 8
 
 
-def export_network(net: CurveNet) -> onnx.ModelProto:
+class SharedChannels(nn.Module):
+    """`net` whose maps go through `curves.shared_channels`: one curve for R, G and B."""
+
+    def __init__(self, net: CurveNet) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor, exposure: torch.Tensor | None = None) -> torch.Tensor:
+        return shared_channels(self.net(x, exposure))
+
+
+def export_network(net: CurveNet, colour: Colour) -> onnx.ModelProto:
     """`net` as ONNX: `image` (1, 3, H, W) [, `exposure` (1,)] -> `maps` (1, 3k, H, W), fp32.
 
     The `exposure` input (the target level) exists only for exposure-conditioned nets.
+    `colour` "keep" shares each iteration's map among the three channels, as the engine does.
     """
     net = copy.deepcopy(net).to("cpu", torch.float32, memory_format=torch.contiguous_format)
     net.eval()
+    module: nn.Module = SharedChannels(net) if colour == "keep" else net
     height, width = torch.export.Dim("height"), torch.export.Dim("width")
     args: tuple[torch.Tensor, ...] = (torch.rand(1, 3, 64, 48),)
     names, shapes = ["image"], [{2: height, 3: width}]
@@ -47,7 +67,7 @@ def export_network(net: CurveNet) -> onnx.ModelProto:
         # It warns about torchvision ops it cannot register and torch-internal deprecations.
         warnings.simplefilter("ignore")
         program = torch.onnx.export(
-            net, args, dynamo=True, opset_version=OPSET, external_data=False,
+            module, args, dynamo=True, opset_version=OPSET, external_data=False,
             input_names=names, output_names=["maps"], dynamic_shapes=tuple(shapes),
             verbose=False,
         )
