@@ -207,17 +207,35 @@ def well_exposed_section(methods: dict[str, Method], refs: list) -> str:
     return table(["method", "PSNR vs input, mean dB", "worst dB"], rows)
 
 
+def colour_shift(image: np.ndarray, source: np.ndarray) -> float:
+    """How far the output's overall colour moved from the input's: L1 distance of the mean
+    colours' chromaticities (r, g, b over their sum), in percent. A lift that keeps the
+    photo's colours scores ~0; a green or blue cast a few percent."""
+    def chromaticity(im: np.ndarray) -> np.ndarray:
+        mean = im.reshape(-1, 3).astype(np.float64).mean(axis=0) + 1e-6
+        return mean / mean.sum()
+    return float(np.abs(chromaticity(image) - chromaticity(source)).sum() * 100)
+
+
 def real_section(methods: dict[str, Method], dicm: list) -> str:
-    def stats(images: list[np.ndarray]) -> list[str]:
+    """All DICM photos, then the dark ones (mean < 0.15: mostly night scenes)."""
+    dark = [(name, im) for name, im in dicm if im.mean() < 0.15 * 255]
+
+    def stats(images: list[np.ndarray], sources: list[np.ndarray]) -> list[str]:
         return [f"{np.mean([im.mean() for im in images]):.0f}",
                 f"{100 * np.mean([clipped(im) for im in images]):.2f}",
-                f"{np.mean([noise_levels(im) for im in images]):.2f}"]
+                f"{np.mean([noise_levels(im) for im in images]):.2f}",
+                f"{np.mean([colour_shift(im, src) for im, src in zip(images, sources)]):.2f}"]
 
-    rows = [["(input)"] + stats([im for _, im in dicm])]
-    for label, method in methods.items():
-        if method is not None:
-            rows.append([label] + stats([method(im) for _, im in dicm]))
-    return table(["method", "mean level", "clipped %", "noise (levels)"], rows)
+    rows = []
+    for subset, photos in (("all", dicm), (f"dark ({len(dark)})", dark)):
+        sources = [im for _, im in photos]
+        rows.append([f"(input), {subset}"] + stats(sources, sources))
+        for label, method in methods.items():
+            if method is not None:
+                rows.append([f"{label}, {subset}"] + stats([method(im) for im in sources],
+                                                           sources))
+    return table(["method", "mean level", "clipped %", "noise (levels)", "colour shift %"], rows)
 
 
 def contact_sheet(path: Path, pairs: list, sheet: list, labels: list[str]) -> None:
@@ -292,6 +310,8 @@ def main() -> None:
     methods: dict[str, Method | None] = {
         "default (auto exposure + learned NR)": engine_method(default, None),
         "default, NR off": engine_method(default, 0),
+        "default, colour from the model": engine_method(
+            Engine(args.curves, denoiser=args.denoiser, colour="model"), None),
     }
     for strength in args.bilateral:
         methods[f"curves + old bilateral {strength}"] = bilateral_method(default, strength)

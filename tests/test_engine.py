@@ -19,7 +19,8 @@ def psnr(a: np.ndarray, b: np.ndarray, peak: float = 255.0) -> float:
     return float("inf") if mse == 0 else 10 * np.log10(peak**2 / mse)
 
 
-def test_full_mode_matches_the_plain_official_flow(engine, dark_image):
+def test_full_mode_matches_the_plain_official_flow(model_file, dark_image):
+    engine = Engine(model_file, device="cpu", precision="fp32", colour="model")
     model = brightening_model()
     x = torch.from_numpy(dark_image).permute(2, 0, 1)[None].float() / 255
     with torch.no_grad():
@@ -27,6 +28,21 @@ def test_full_mode_matches_the_plain_official_flow(engine, dark_image):
     out = engine.enhance(dark_image, mode="full")
     assert np.abs(out - ref).max() <= 1.0
     assert out.mean() > dark_image.mean() + 20
+
+
+@pytest.mark.parametrize("mode", ["fast", "full"])
+def test_kept_colour_lifts_a_grey_pixel_to_grey_and_model_colour_may_not(mode):
+    torch.manual_seed(3)
+    model = brightening_model(seed=3)
+    with torch.no_grad():  # make the three channels' curves visibly different
+        model.e_conv7.bias.add_(torch.tensor([0.0, 0.4, -0.4] * 8))
+    grey = np.repeat(np.random.default_rng(0).integers(5, 60, (48, 40, 1), np.uint8), 3, 2)
+    kept = Engine(model, device="cpu", precision="fp32").enhance(grey, mode=mode)
+    assert np.array_equal(kept[..., 0], kept[..., 1]) and np.array_equal(kept[..., 1],
+                                                                         kept[..., 2])
+    own = Engine(model, device="cpu", precision="fp32", colour="model").enhance(grey, mode=mode)
+    assert np.abs(own[..., 1].astype(int) - own[..., 2].astype(int)).mean() > 5
+    assert abs(float(kept.mean()) - float(own.mean())) < 0.25 * float(own.mean())
 
 
 def test_tiled_equals_untiled_within_one_level(model_file, dark_image):
@@ -122,7 +138,7 @@ def test_missing_bundled_model_explains_how_to_proceed(monkeypatch, tmp_path):
 
 @pytest.mark.parametrize("option, value", [
     ("tile_size", 0), ("tile_size", -1), ("tile_size", 8.5), ("fast_size", 0),
-    ("mode", "fastest"), ("precision", "fp8"),
+    ("mode", "fastest"), ("precision", "fp8"), ("colour", "auto"),
 ])
 def test_engine_arguments_are_checked(option, value):
     with pytest.raises(OptionError, match=option.replace("_", ".")):

@@ -9,11 +9,15 @@ import torch
 from zerodce_core.engine import Engine
 from zerodce_core.exposure import (
     DARK,
+    LOW_KEY_FROM,
+    LOW_KEY_FULL,
+    NIGHT_TARGET,
     TARGET,
     WELL_EXPOSED,
     auto_exposure,
     auto_strength,
     check_exposure,
+    highlight_level,
     mean_level,
 )
 from zerodce_core.model import build_model
@@ -26,6 +30,41 @@ def test_dark_photos_go_to_the_target_and_well_exposed_ones_keep_their_level():
     assert auto_exposure(WELL_EXPOSED) == pytest.approx(WELL_EXPOSED)
     middle = auto_exposure((DARK + WELL_EXPOSED) / 2)
     assert WELL_EXPOSED < middle < TARGET  # continuous slide between the two regimes
+
+
+def night_scene(seed: int = 0) -> np.ndarray:
+    """A black sky and ground with a few lamps: mean ~0.02, brightest 1% near white."""
+    rng = np.random.default_rng(seed)
+    photo = rng.integers(0, 6, (96, 128, 3), dtype=np.uint8)
+    photo[40:44, 10:50] = (250, 220, 140)  # a lit building: 1.3% of the pixels
+    return photo
+
+
+def test_night_scenes_go_to_a_lower_target_than_underexposed_rooms():
+    assert highlight_level(np.full((10, 10, 3), 51, np.uint8)) == pytest.approx(0.2)
+    photo = night_scene()
+    level, highlight = mean_level(photo), highlight_level(photo)
+    assert highlight / level > LOW_KEY_FULL
+    assert auto_exposure(level, highlight) == pytest.approx(NIGHT_TARGET)
+    # The same scene scaled down as a whole (an exposure cut): highlights only ~2x the mean.
+    room = np.random.default_rng(1).integers(0, 12, (96, 128, 3), dtype=np.uint8)
+    assert auto_exposure(mean_level(room), highlight_level(room)) == TARGET
+    between = auto_exposure(0.05, 0.05 * (LOW_KEY_FROM + LOW_KEY_FULL) / 2)
+    assert NIGHT_TARGET < between < TARGET
+
+
+@pytest.mark.parametrize("ratio", [1.0, 6.0, 30.0])
+def test_the_automatic_target_is_continuous_and_never_darkens(ratio: float):
+    levels = np.linspace(0.005, 0.9, 400)
+    targets = np.array([auto_exposure(x, min(x * ratio, 1.0)) for x in levels])
+    assert np.all(targets >= levels - 1e-9)
+    assert np.abs(np.diff(targets)).max() < 0.01  # no jumps at DARK or WELL_EXPOSED
+
+
+def test_the_engine_fits_a_night_scene_to_the_night_target(conditioned_engine):
+    maps = conditioned_engine.estimate(night_scene())
+    assert maps.exposure == pytest.approx(NIGHT_TARGET)
+    assert mean_level(conditioned_engine.render(maps)) == pytest.approx(NIGHT_TARGET, abs=0.03)
 
 
 def test_mean_level_of_8_and_16_bit():

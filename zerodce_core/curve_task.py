@@ -16,9 +16,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from .curves import apply_curves
+from .curves import apply_curves, shared_channels
 from .data import ImageCache, ImageRecord, to_batch
-from .exposure import auto_exposure, mean_level
+from .exposure import auto_exposure, highlight_level, mean_level
 from .losses import LossWeights, zero_reference_loss
 from .model import CurveNet, build_model
 
@@ -125,8 +125,11 @@ class CurveTask:
             maps = network(images, levels)
         cfg = self.config
         fn = self.loss_fn if compiled else loss_vector
-        return fn(images.contiguous(), maps.float().contiguous(), model.iterations,
+        return fn(images.contiguous(), self._colour(maps.float()).contiguous(), model.iterations,
                   cfg.loss_weights, levels, cfg.exposure_patch_share)
+
+    def _colour(self, maps: torch.Tensor) -> torch.Tensor:
+        return shared_channels(maps) if self.config.colour == "keep" else maps
 
     def preview(self, model: CurveNet, data: ImageCache, device: torch.device,
                 autocast: Callable[[], AbstractContextManager]) -> np.ndarray:
@@ -134,9 +137,10 @@ class CurveTask:
         image = data.plain(0)
         batch = to_batch([image], device)
         cfg = self.config
-        level = auto_exposure(mean_level(image)) if cfg.exposure_range else cfg.exposure_level
+        level = (auto_exposure(mean_level(image), highlight_level(image)) if cfg.exposure_range
+                 else cfg.exposure_level)
         with autocast():
             maps = model(batch, torch.full((1,), level, device=device))
-        out = apply_curves(batch, maps.float(), model.iterations).clamp_(0, 1)
+        out = apply_curves(batch, self._colour(maps.float()), model.iterations).clamp_(0, 1)
         return (out[0].permute(1, 2, 0) * 255).round().to(torch.uint8).cpu().numpy()
 

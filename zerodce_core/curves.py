@@ -24,6 +24,14 @@ def map_for_iteration(maps: torch.Tensor, index: int) -> torch.Tensor:
     return maps[..., start : start + 3, :, :]
 
 
+def shared_channels(maps: torch.Tensor) -> torch.Tensor:
+    """`maps` with each iteration's three channel maps replaced by their mean: the curves
+    then lift a pixel's R, G and B alike and add no colour cast (`defaults.Colour`)."""
+    k = maps.shape[-3] // 3
+    split = maps.unflatten(-3, (k, 3))
+    return split.mean(-3, keepdim=True).expand_as(split).flatten(-4, -3)
+
+
 def apply_curves(x: torch.Tensor, maps: torch.Tensor, iterations: int) -> torch.Tensor:
     """Differentiable full-strength enhancement, as used by training and the reference flow."""
     for i in range(iterations):

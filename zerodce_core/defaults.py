@@ -14,6 +14,11 @@ from typing import Literal
 #: Where the network sees the photo: a 512 px copy (fast) or every pixel in tiles (full).
 Mode = Literal["fast", "full"]
 MODE: Mode = "fast"
+#: Whose colours: the photo's own (one curve for all three channels of a pixel, so a neutral
+#: grey stays grey and a lamp keeps its hue) or the model's (a curve per channel, the paper's:
+#: its colour-constancy loss pushes toward grey-world, which casts dark scenes green or blue).
+Colour = Literal["keep", "model"]
+COLOUR: Colour = "keep"
 #: Appended to the stem of every enhanced file's name.
 SUFFIX = "_enhanced"
 

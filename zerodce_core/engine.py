@@ -31,12 +31,12 @@ import torch.nn.functional as F
 
 from . import kernels
 from .checkpoint import LoadedCheckpoint, ModelInfo, load_checkpoint
-from .curves import apply_curves_
-from .defaults import Mode
+from .curves import apply_curves_, shared_channels
+from .defaults import COLOUR, Colour, Mode
 from .denoiser import MAP_SIZE, Denoiser
 from .device import Precision, curve_precision, fast_dtype, select_device
 from .errors import ZeroDCEError
-from .exposure import auto_exposure, auto_strength, check_exposure, mean_level
+from .exposure import auto_exposure, auto_strength, check_exposure, highlight_level, mean_level
 from .model import CurveNet, NoiseNet
 from .noise import NoiseProfile, measure_noise
 from .pixels import UnsupportedImageError as UnsupportedImageError  # raised by estimate
@@ -137,11 +137,15 @@ class Engine:
         precision: Literal["auto", "fp32", "bf16", "int8"] = "auto",
         denoiser: str | Path | NoiseNet | None = None,
         map_budget: int = DEFAULT_BUDGET,
+        colour: Colour = COLOUR,
     ) -> None:
         """`precision` "auto" picks what the device runs fastest (see `device`); "fp32",
         "bf16" and "int8" force one. `map_budget` is how many bytes of full-resolution maps
-        full mode keeps (beyond it, tiles are computed again when rendered)."""
+        full mode keeps (beyond it, tiles are computed again when rendered). `colour` "keep"
+        lifts each pixel's channels alike, "model" uses the model's own per-channel curves
+        (`defaults.Colour`)."""
         one_of("mode", mode, get_args(Mode))
+        one_of("colour", colour, get_args(Colour))
         in_range("fast_size", fast_size, MIN_SIZE, integer=True)
         in_range("tile_size", tile_size, MIN_SIZE, integer=True)
         in_range("map_budget", map_budget, 0, integer=True)
@@ -169,6 +173,7 @@ class Engine:
         self._int8 = (Int8DCENet(self.net, NETWORK_LEVELS) if self.precision == "int8"
                       else None)
         self.mode: Mode = mode
+        self.colour: Colour = colour
         self.fast_size = fast_size
         self.tile_size = tile_size
         self.map_budget = map_budget
@@ -234,7 +239,8 @@ class Engine:
         level = net_level = strength = None
         if self.takes_exposure:
             own = mean_level(small)
-            level = check_exposure(auto_exposure(own) if exposure is None else exposure)
+            level = check_exposure(auto_exposure(own, highlight_level(small)) if exposure is None
+                                   else exposure)
             strength = self.iterations
             if exposure is None:
                 strength = auto_strength(own, level, self.iterations)
@@ -309,7 +315,11 @@ class Engine:
 
     @property
     def _network(self) -> Network:
-        return self._float_maps if self._int8 is None else self._int8.maps
+        """The network as every estimate runs it: calibration, fast and full mode alike."""
+        network = self._float_maps if self._int8 is None else self._int8.maps
+        if self.colour == "model":
+            return network
+        return lambda patch, level: shared_channels(network(patch, level))
 
     def _float_maps(self, patch: np.ndarray, level: float | None) -> torch.Tensor:
         """The float network on one (h, w, 3) uint8/uint16 patch: (3k, h, w) maps."""

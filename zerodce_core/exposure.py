@@ -8,6 +8,14 @@ down to the photo's own level: a monotone rule cannot both lift very dark photos
 and leave a 0.35 photo at 0.35, and a brief dip is far less visible than a washed-out
 daylight shot.
 
+Night scenes are dark on purpose: a black sky around lit buildings, street lights, a stage.
+What tells them from an underexposed room is how bright their highlights already are next
+to their mean (`highlight_level`): an exposure cut scales a whole scene down, so the
+brightest 1% sit 2-3.5x above the mean (our benchmark's dark shots), while a night scene's
+lights sit 6-27x above it (the dark DICM photos). Lifting such a scene to TARGET turns the
+black sky grey and blows out its lights, so its target slides down to NIGHT_TARGET as the
+ratio grows from LOW_KEY_FROM to LOW_KEY_FULL.
+
 Numpy-only and tiny, so the app, video and the ONNX export can compute it the same way.
 """
 
@@ -23,6 +31,14 @@ TARGET = 0.47
 DARK = 0.15
 #: At or above this mean level a photo is well exposed: its level is kept.
 WELL_EXPOSED = 0.35
+#: Where night scenes go (see the module docstring).
+NIGHT_TARGET = 0.22
+#: Highlight-to-mean ratios where a dark photo starts to be treated as a night scene, and
+#: where it fully is.
+LOW_KEY_FROM = 4.0
+LOW_KEY_FULL = 12.0
+#: Share of the brightest pixels whose mean is the photo's highlight level.
+HIGHLIGHT_SHARE = 0.01
 #: The range a user (or the Brightness control) may ask for.
 LIMITS = EXPOSURE_RANGE
 #: A photo this far below its target level gets the curves at full strength; closer ones
@@ -38,14 +54,35 @@ def mean_level(rgb: np.ndarray) -> float:
     return float(rgb.mean(dtype=np.float64)) / peak
 
 
-def auto_exposure(level: float) -> float:
-    """The target level E for a photo whose mean intensity is `level`."""
+def highlight_level(rgb: np.ndarray) -> float:
+    """Mean in [0, 1] of the brightest HIGHLIGHT_SHARE of pixels, a pixel's brightness being
+    its largest channel (a saturated lamp counts as bright)."""
+    peak = float(np.iinfo(rgb.dtype).max) if rgb.dtype.kind in "ui" else 1.0
+    brightest = rgb.max(axis=-1).ravel() if rgb.ndim == 3 else rgb.ravel()
+    count = max(1, int(brightest.size * HIGHLIGHT_SHARE))
+    top = np.partition(brightest, brightest.size - count)[-count:]
+    return float(top.mean(dtype=np.float64)) / peak
+
+
+def dark_target(level: float, highlight: float | None) -> float:
+    """Where a dark photo goes: TARGET, or lower for a night scene (see the module doc)."""
+    if highlight is None:
+        return TARGET
+    ratio = highlight / max(level, 1e-3)
+    share = min(max((ratio - LOW_KEY_FROM) / (LOW_KEY_FULL - LOW_KEY_FROM), 0.0), 1.0)
+    return TARGET - share * (TARGET - NIGHT_TARGET)
+
+
+def auto_exposure(level: float, highlight: float | None = None) -> float:
+    """The target level E for a photo whose mean intensity is `level` and whose
+    `highlight_level` is `highlight` (None: not known, treated as no night scene)."""
     if level >= WELL_EXPOSED:
         return float(min(level, LIMITS[1]))
+    low = dark_target(level, highlight)
     if level <= DARK:
-        return TARGET
+        return low
     share = (level - DARK) / (WELL_EXPOSED - DARK)
-    return TARGET + share * (WELL_EXPOSED - TARGET)
+    return low + share * (WELL_EXPOSED - low)
 
 
 def auto_strength(level: float, target: float, iterations: int) -> float:

@@ -24,6 +24,8 @@ INF = math.inf
 
 #: `model.NETWORKS`, without importing torch (a test keeps the two equal).
 ARCHITECTURES = ("noisenet", "noisenet-u", "zerodce", "zerodce++", "zerodce-exposure")
+#: `defaults.Colour`.
+COLOURS = ("model", "keep")
 #: `trainer.PRECISIONS`.
 PRECISIONS = ("auto", "fp32", "bf16")
 LOSS_WEIGHT = "loss_weights."  # prefix of the options that set one `losses.LossWeights` term
@@ -112,6 +114,10 @@ TRAIN_OPTIONS: tuple[TrainOption, ...] = (
     TrainOption("exposure_patch_share", "--exposure-patch-share", "Exposure patch share",
                 "share of the exposure loss on 16x16 patches, the rest on the image mean "
                 "(1: the paper's)", float, 1.0, 0.0, 1.0, 0.1, metavar="SHARE", group="loss"),
+    TrainOption("colour", "--colour", "Colour",
+                "curve models: model learns a curve per channel (the paper's), keep one curve "
+                "for all three, as the app renders by default", str, "model",
+                choices=COLOURS, group="loss"),
     _weight("spatial", 1.0, "spatial consistency"),
     _weight("exposure", 10.0, "exposure control"),
     _weight("color", 5.0, "colour constancy"),

@@ -112,6 +112,9 @@ class TrainConfig:
     exposure_range: tuple[float, float] | None = None
     #: Share of the exposure loss on 16x16 patches (the paper: 1); the rest is on the image mean.
     exposure_patch_share: float = 1.0
+    #: Curve models: "model" trains a curve per channel (the paper's), "keep" one curve for
+    #: a pixel's three channels, as the engine renders by default (`defaults.Colour`).
+    colour: str = "model"
     #: A text file of image file names (one per line, '#' comments) never to train on.
     exclude: str | Path | None = None
     loss_weights: LossWeights = field(default_factory=LossWeights)
