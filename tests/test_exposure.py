@@ -17,6 +17,8 @@ from zerodce_core.exposure import (
     auto_exposure,
     auto_strength,
     check_exposure,
+    exposure_lut,
+    fit_gain,
     highlight_level,
     mean_level,
 )
@@ -64,6 +66,7 @@ def test_the_automatic_target_is_continuous_and_never_darkens(ratio: float):
 def test_the_engine_fits_a_night_scene_to_the_night_target(conditioned_engine):
     maps = conditioned_engine.estimate(night_scene())
     assert maps.exposure == pytest.approx(NIGHT_TARGET)
+    assert maps.gain == 1.0 and maps.auto_strength == 8  # lamps: the curves do the lifting
     assert mean_level(conditioned_engine.render(maps)) == pytest.approx(NIGHT_TARGET, abs=0.03)
 
 
@@ -94,8 +97,12 @@ def conditioned_engine() -> Engine:
 def test_engine_brings_the_output_to_the_asked_or_the_automatic_level(conditioned_engine):
     photo = np.random.default_rng(0).integers(0, 40, (64, 48, 3), dtype=np.uint8)
     auto = conditioned_engine.estimate(photo)
-    assert auto.exposure == TARGET and auto.auto_strength == 8  # a dark photo: full strength
+    # Uniformly underexposed: the linear-light gain lifts it all, the curves stay off.
+    assert auto.exposure == TARGET and auto.gain > 4 and auto.auto_strength < 0.1
     assert mean_level(conditioned_engine.render(auto)) == pytest.approx(TARGET, abs=0.02)
+    curves_only = conditioned_engine.estimate(photo, gain=1.0)
+    assert curves_only.auto_strength == 8  # far below the target: the curves at full strength
+    assert mean_level(conditioned_engine.render(curves_only)) == pytest.approx(TARGET, abs=0.02)
     bright = conditioned_engine.estimate(photo, exposure=0.8)
     assert bright.exposure == 0.8
     assert mean_level(conditioned_engine.render(bright)) == pytest.approx(0.8, abs=0.02)
@@ -119,3 +126,25 @@ def test_models_for_one_level_ignore_the_exposure():
     maps = engine.estimate(photo, exposure=0.3)
     assert maps.exposure is None
     assert np.array_equal(maps.maps, engine.estimate(photo).maps)
+
+
+def test_the_exposure_gain_is_identity_at_one_smooth_and_never_clips():
+    assert np.array_equal(exposure_lut(1.0, 255), np.arange(256, dtype=np.float32) / 255)
+    for gain in (1.01, 2.0, 40.0):
+        lut = exposure_lut(gain, 65535)
+        assert np.all(np.diff(lut) >= 0) and lut[-1] <= 1.0 and lut[0] == 0.0
+    # Highlights two stops over white still roll off instead of clipping flat.
+    assert np.unique(exposure_lut(2.0, 65535)[-8192:]).size > 1000
+    near = exposure_lut(1.001, 255) - exposure_lut(1.0, 255)
+    assert np.abs(near).max() < 0.002  # no jump as the gain leaves 1
+    # Deep shadows get the gain itself in linear light: about gain**(1/2.4) in sRGB.
+    assert exposure_lut(16.0, 255)[30] / (30 / 255) == pytest.approx(16 ** (1 / 2.4), rel=0.1)
+
+
+@pytest.mark.parametrize("target", [0.2, 0.47])
+def test_the_fitted_gain_brings_the_mean_to_the_target(target: float):
+    photo = np.random.default_rng(2).integers(0, 30, (64, 80, 3), dtype=np.uint8)
+    gain = fit_gain(photo, target)
+    assert gain > 1
+    assert float(exposure_lut(gain, 255)[photo].mean()) == pytest.approx(target, abs=0.002)
+    assert fit_gain(np.full((4, 4, 3), 200, np.uint8), target) == 1.0  # bright enough already

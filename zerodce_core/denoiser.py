@@ -54,15 +54,23 @@ class Denoiser:
 
     @staticmethod
     def sigma_map(profile: NoiseProfile, small_rgb: np.ndarray, small_maps: np.ndarray,
-                  strength: float, iterations: int) -> np.ndarray:
-        """Expected noise after the curves on a small copy: (h, w, 3) float32.
+                  strength: float, iterations: int,
+                  levels: np.ndarray | None = None) -> np.ndarray:
+        """Expected noise after the exposure gain and the curves on a small copy: (h, w, 3)
+        float32.
 
         `profile` is the input photo's measured noise, `small_rgb` a downscaled copy of the
-        photo (uint8/uint16) and `small_maps` (3k, h, w) float curve maps of that size.
+        photo (uint8/uint16), `small_maps` (3k, h, w) float curve maps of that size and
+        `levels` the exposure gain's table (None: no gain), whose slope multiplies the noise
+        as the curves' does.
         """
-        peak = float(np.iinfo(small_rgb.dtype).max)
-        unit = small_rgb.astype(np.float32) / peak
-        return noise_map(profile, unit, curve_gain(unit, small_maps, strength, iterations))
+        peak = int(np.iinfo(small_rgb.dtype).max)
+        unit = small_rgb.astype(np.float32) / np.float32(peak)
+        if levels is None:
+            return noise_map(profile, unit, curve_gain(unit, small_maps, strength, iterations))
+        slope = np.gradient(levels) * np.float32(peak)
+        gain = curve_gain(levels[small_rgb], small_maps, strength, iterations) * slope[small_rgb]
+        return noise_map(profile, unit, gain)
 
     def __call__(self, enhanced: np.ndarray, sigma_small: np.ndarray,
                  strength: float = 1.0) -> np.ndarray:

@@ -36,7 +36,16 @@ from .defaults import COLOUR, Colour, Mode
 from .denoiser import MAP_SIZE, Denoiser
 from .device import Precision, curve_precision, fast_dtype, select_device
 from .errors import ZeroDCEError
-from .exposure import auto_exposure, auto_strength, check_exposure, highlight_level, mean_level
+from .exposure import (
+    auto_exposure,
+    auto_strength,
+    check_exposure,
+    exposure_lut,
+    fit_gain,
+    gain_share,
+    highlight_level,
+    mean_level,
+)
 from .model import CurveNet, NoiseNet
 from .noise import NoiseProfile, measure_noise
 from .pixels import UnsupportedImageError as UnsupportedImageError  # raised by estimate
@@ -74,6 +83,8 @@ class CurveMaps:
     noise: NoiseProfile | None = None  # the source's measured noise, once asked for
     auto_strength: float | None = None  # the strength fitted with the exposure (None: all)
     network_level: float | None = None  # the level the conditioned net was asked for
+    gain: float = 1.0  # exposure gain in linear light before the curves (`exposure`)
+    levels: np.ndarray | None = None  # float32 level of each code after the gain (None: 1)
     tiles: TiledMaps | None = None  # full mode: the full-resolution maps, tile by tile
 
     @property
@@ -200,7 +211,8 @@ class Engine:
         rgb, alpha, gray = split_channels(rendered)
         small_rgb, small_maps = curve_maps.small_maps(MAP_SIZE)
         sigma = self.denoiser.sigma_map(curve_maps.noise_profile(), small_rgb, small_maps,
-                                        curve_strength, curve_maps.iterations)
+                                        curve_strength, curve_maps.iterations,
+                                        curve_maps.levels)
         return merge_channels(self.denoiser(rgb, sigma, strength), alpha, gray)
 
     @property
@@ -219,14 +231,19 @@ class Engine:
     def estimate(self, image: np.ndarray, *, mode: Mode | None = None,
                  progress: Progress | None = None, fast_size: int | None = None,
                  exposure: float | None = None,
-                 network_level: float | None = None) -> CurveMaps:
+                 network_level: float | None = None, gain: float | None = None) -> CurveMaps:
         """Run the network; `progress(done, total)` is called per tile and may raise Cancelled.
 
         `fast_size` overrides the engine's for this call (video estimates on smaller copies).
         `exposure` is the mean level the output should have (exposure-conditioned models);
         None picks it from the photo (`exposure.auto_exposure`). Models trained for one level
-        ignore it. `network_level` skips the calibration and asks the net for that level
-        (video reuses the previous frame's between recalibrations).
+        ignore it. `network_level` skips the calibration and asks the net for that level,
+        `gain` the fitting of the exposure gain (video reuses the previous frame's between
+        recalibrations).
+
+        Conditioned models reach the level in two steps (see `exposure`): a gain in linear
+        light does the share `exposure.gain_share` of the lift, the curves the rest; the
+        network sees the photo after the gain.
         """
         started = time.perf_counter()
         rgb, alpha, gray = split_channels(image)
@@ -236,21 +253,28 @@ class Engine:
         small = rgb
         if max(height, width) > fast_size:
             small = _resize(rgb, _fit(height, width, fast_size))
-        level = net_level = strength = None
+        level = net_level = strength = levels = None
+        network = self._network
         if self.takes_exposure:
-            own = mean_level(small)
-            level = check_exposure(auto_exposure(own, highlight_level(small)) if exposure is None
+            own, highlight = mean_level(small), highlight_level(small)
+            level = check_exposure(auto_exposure(own, highlight) if exposure is None
                                    else exposure)
-            strength = self.iterations
-            if exposure is None:
-                strength = auto_strength(own, level, self.iterations)
+            if gain is None:
+                gain = fit_gain(small, level) ** gain_share(own, highlight)
+            if gain != 1.0:
+                levels = exposure_lut(gain, int(np.iinfo(small.dtype).max))
+                small = lifted(small, levels)
+                network = _after_gain(network, levels)
+            darker = exposure is not None and level < own  # the curves darken, at full strength
+            strength = self.iterations if darker else \
+                auto_strength(mean_level(small), level, self.iterations)
             net_level = network_level or self._network_level(small, level,
                                                              strength or self.iterations)
         channels = 3 * self.net.map_count
         tiles = None
         if mode == "full":
             tiles = self._with_smaller_tiles_on_oom(lambda tile: TiledMaps(
-                self._network, rgb, net_level, channels, tile, self.map_budget, progress))
+                network, rgb, net_level, channels, tile, self.map_budget, progress))
             maps = tiles.overview
         else:
             maps = self._with_smaller_tiles_on_oom(lambda tile: full_maps(
@@ -261,6 +285,7 @@ class Engine:
                          shared=self.net.shared_maps, alpha=alpha, gray=gray, mode=mode,
                          seconds=time.perf_counter() - started, exposure=level,
                          auto_strength=strength, network_level=net_level,
+                         gain=1.0 if gain is None else gain, levels=levels,
                          tiles=tiles)
 
     def render(self, curve_maps: CurveMaps, strength: float | None = None, *,
@@ -274,13 +299,15 @@ class Engine:
         rgb, tiles = curve_maps.rgb, curve_maps.tiles
         if tiles is None:
             out = kernels.render_curves(rgb, curve_maps.maps, curve_maps.map_scale,
-                                        curve_maps.shared, strength, curve_maps.iterations, dtype)
+                                        curve_maps.shared, strength, curve_maps.iterations, dtype,
+                                        curve_maps.levels)
         else:
             rgb = np.ascontiguousarray(rgb)
             out = np.empty(rgb.shape, dtype or rgb.dtype)
             for index, box in enumerate(tiles.boxes):
                 kernels.render_into(out, rgb, tiles.tile(index), 1.0 / INT16_SCALE,
-                                    curve_maps.shared, strength, curve_maps.iterations, box=box)
+                                    curve_maps.shared, strength, curve_maps.iterations, box=box,
+                                    levels=curve_maps.levels)
         alpha = curve_maps.alpha
         if alpha is not None and alpha.dtype != out.dtype:
             alpha = to_bit_depth(alpha, 8 * out.dtype.itemsize)
@@ -381,3 +408,13 @@ def _load(model: str | Path | CurveNet | LoadedCheckpoint | None,
         info = ModelInfo(arch=model.arch, iterations=model.iterations, source_format="in-memory")
         return LoadedCheckpoint(model, info)
     return model
+
+
+def lifted(rgb: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """`rgb` (uint8/uint16) after the exposure gain `levels`, as uint16 (no 8-bit banding)."""
+    return np.round(levels[rgb] * np.float32(65535.0)).astype(np.uint16)
+
+
+def _after_gain(network: Network, levels: np.ndarray) -> Network:
+    """`network` seeing each patch after the exposure gain (full mode's full-size tiles)."""
+    return lambda patch, level: network(lifted(patch, levels), level)

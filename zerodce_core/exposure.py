@@ -16,6 +16,15 @@ lights sit 6-27x above it (the dark DICM photos). Lifting such a scene to TARGET
 black sky grey and blows out its lights, so its target slides down to NIGHT_TARGET as the
 ratio grows from LOW_KEY_FROM to LOW_KEY_FULL.
 
+How the level is reached depends on the same split. An underexposed photo is a scene with
+too little light, so it is lifted as a longer exposure would have lifted it: one gain in
+linear light (`exposure_lut`, with a soft shoulder instead of hard clipping), which keeps
+its contrast and colours. Zero-DCE's curves lift shadows more than midtones and midtones
+more than highlights; on such a photo that flattens it into haze (on our benchmark the gain
+alone scores 21.0 dB where the curves score 17.9). A night scene is the opposite case, light
+sources next to deep shadow, which a global gain would blow out: there the curves do the
+lifting. In between, the gain does a share (`gain_share`) and the curves the rest.
+
 Numpy-only and tiny, so the app, video and the ONNX export can compute it the same way.
 """
 
@@ -39,6 +48,10 @@ LOW_KEY_FROM = 4.0
 LOW_KEY_FULL = 12.0
 #: Share of the brightest pixels whose mean is the photo's highlight level.
 HIGHLIGHT_SHARE = 0.01
+#: Linear-light level above which the exposure gain rolls off softly towards white.
+KNEE = 0.6
+#: The largest exposure gain (linear light): 8 stops.
+MAX_GAIN = 256.0
 #: The range a user (or the Brightness control) may ask for.
 LIMITS = EXPOSURE_RANGE
 #: A photo this far below its target level gets the curves at full strength; closer ones
@@ -64,13 +77,79 @@ def highlight_level(rgb: np.ndarray) -> float:
     return float(top.mean(dtype=np.float64)) / peak
 
 
+def low_key(level: float, highlight: float | None) -> float:
+    """How much a photo is a night scene, 0 to 1, from its highlight-to-mean ratio."""
+    if highlight is None:
+        return 0.0
+    ratio = highlight / max(level, 1e-3)
+    return min(max((ratio - LOW_KEY_FROM) / (LOW_KEY_FULL - LOW_KEY_FROM), 0.0), 1.0)
+
+
 def dark_target(level: float, highlight: float | None) -> float:
     """Where a dark photo goes: TARGET, or lower for a night scene (see the module doc)."""
-    if highlight is None:
-        return TARGET
-    ratio = highlight / max(level, 1e-3)
-    share = min(max((ratio - LOW_KEY_FROM) / (LOW_KEY_FULL - LOW_KEY_FROM), 0.0), 1.0)
-    return TARGET - share * (TARGET - NIGHT_TARGET)
+    return TARGET - low_key(level, highlight) * (TARGET - NIGHT_TARGET)
+
+
+def gain_share(level: float, highlight: float | None) -> float:
+    """The share of the lift (in stops) done by the linear-light gain; the curves do the rest."""
+    return 1.0 - low_key(level, highlight)
+
+
+def to_linear(srgb: np.ndarray) -> np.ndarray:
+    return np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+
+
+def to_srgb(linear: np.ndarray) -> np.ndarray:
+    linear = np.clip(linear, 0.0, 1.0)
+    return np.where(linear <= 0.0031308, 12.92 * linear,
+                    1.055 * np.power(linear, 1 / 2.4) - 0.055)
+
+
+def gained(linear: np.ndarray, gain: float) -> np.ndarray:
+    """`linear` light times `gain`, rolled off softly above a knee so that nothing clips:
+    identity up to the knee, then an exponential approach to 1. The knee is KNEE, or 1/gain
+    for gains under 1/KNEE, so the roll-off grows from nothing as the gain leaves 1."""
+    knee = max(KNEE, 1.0 / gain)
+    y = gain * linear
+    if knee >= 1.0:
+        return np.minimum(y, 1.0)
+    over = np.maximum(y - knee, 0.0)
+    return np.minimum(y, knee) + (1 - knee) * (1 - np.exp(-over / (1 - knee)))
+
+
+def exposure_lut(gain: float, peak: int) -> np.ndarray:
+    """float32 (peak + 1,): the level in [0, 1] each code 0..peak gets from `gain` (linear
+    light, shoulder, back to sRGB). Gain 1 is exactly code / peak."""
+    codes = np.arange(peak + 1, dtype=np.float64) / peak
+    if gain == 1.0:
+        return codes.astype(np.float32)
+    return to_srgb(gained(to_linear(codes), gain)).astype(np.float32)
+
+
+def fit_gain(rgb: np.ndarray, target: float) -> float:
+    """The gain (>= 1, <= MAX_GAIN) that brings the mean level of `rgb` (a small uint8 or
+    uint16 copy) to `target`, by bisection in stops; 1 if the photo is already there."""
+    peak = int(np.iinfo(rgb.dtype).max)
+    counts = np.bincount(rgb.ravel(), minlength=peak + 1)
+    codes = np.arange(peak + 1, dtype=np.float64) / peak
+    linear = to_linear(codes)
+
+    def level(gain: float) -> float:
+        return float(counts @ to_srgb(gained(linear, gain))) / rgb.size
+
+    if float(counts @ codes) / rgb.size >= target:
+        return 1.0
+    if level(MAX_GAIN) <= target:
+        return MAX_GAIN
+    low, high = 0.0, float(np.log2(MAX_GAIN))
+    for _ in range(GAIN_STEPS):
+        middle = (low + high) / 2
+        low, high = (middle, high) if level(2.0**middle) < target else (low, middle)
+    return float(2.0 ** ((low + high) / 2))
+
+
+#: Bisection steps of `fit_gain`: 8 stops / 2^14, a 0.03% step in gain.
+GAIN_STEPS = 14
 
 
 def auto_exposure(level: float, highlight: float | None = None) -> float:

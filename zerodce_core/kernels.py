@@ -19,6 +19,7 @@ engine is made, so compiling overlaps reading the photo and running the network.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -47,10 +48,11 @@ def _interpolate_row(maps, row, map_scale, x0, x1, wx, into):
 
 
 @numba.njit(cache=True, nogil=True)
-def _render_band(src, in_scale, maps, map_scale, shared, whole, fraction, out, out_scale,
+def _render_band(src, levels, maps, map_scale, shared, whole, fraction, out, out_scale,
                  rows, first, origin_y, span_y, x0, x1, wx, value, upper, lower):
     """Render rows `rows` of src into out (both (H, 3W): pixels with interleaved channels),
-    from column 3 * `first` on for `value`'s length, with `maps`, which cover `span_y` image
+    each code of src starting at its level in `levels` (the exposure gain's table), from
+    column 3 * `first` on for `value`'s length, with `maps`, which cover `span_y` image
     rows from `origin_y` on; columns come x-interpolated (`x0`, `x1`, `wx`: map columns and
     weight per output column). `value`, `upper` and `lower` are scratch rows. Bilinear as
     F.interpolate with align_corners=False. Written without numba's overloaded helpers
@@ -83,7 +85,7 @@ def _render_band(src, in_scale, maps, map_scale, shared, whole, fraction, out, o
             _interpolate_row(maps, y1, map_scale, x0, x1, wx, lower)
             have_lower = y1
         for k in range(n):
-            value[k] = src[y, start + k] * in_scale
+            value[k] = levels[src[y, start + k]]
         for i in range(steps):
             weight = fraction if i == whole else np.float32(1.0)
             j = 0 if shared else i % per_channel
@@ -131,14 +133,17 @@ _POOL = _Pool()
 
 def render_into(out: np.ndarray, src: np.ndarray, maps: np.ndarray, map_scale: float,
                 shared: bool, strength: float, iterations: int, *,
-                box: tuple[int, int, int, int] | None = None) -> None:
+                box: tuple[int, int, int, int] | None = None,
+                levels: np.ndarray | None = None) -> None:
     """Render `src` into `out` (both (H, W, 3), C-contiguous; uint8 or uint16 each).
 
     `maps` (3k, h, w) cover `box` = (y, x, height, width) of the image (default: all of it)
     and are bilinearly upsampled on the fly when smaller; int16 maps are scaled by
     `map_scale` back to [-1, 1]. Only the box is rendered, so a full-resolution render can
     go tile by tile. The curves are computed in float, so rendering an 8-bit photo straight
-    to uint16 keeps their full precision (no 256-level banding).
+    to uint16 keeps their full precision (no 256-level banding). `levels` (float32, one
+    per code of src's type) is where each code starts before the curves: the exposure gain
+    (`exposure.exposure_lut`); None is code / peak.
     """
     height, width, channels = src.shape
     if channels != 3 or out.shape != src.shape:
@@ -157,7 +162,9 @@ def render_into(out: np.ndarray, src: np.ndarray, maps: np.ndarray, map_scale: f
     x0 = np.minimum(fx.astype(np.int64), map_w - 1)
     x1 = np.minimum(x0 + 1, map_w - 1)
     wx = (fx - x0).astype(np.float32)
-    args = (src.reshape(height, -1), np.float32(1.0 / np.iinfo(src.dtype).max), maps,
+    if levels is None:
+        levels = plain_levels(src.dtype)
+    args = (src.reshape(height, -1), levels, maps,
             np.float32(map_scale), shared, whole, fraction, out.reshape(height, -1),
             np.float32(np.iinfo(out.dtype).max))
     bands = 1 if _POOL.threads == 1 else \
@@ -179,13 +186,21 @@ def render_into(out: np.ndarray, src: np.ndarray, maps: np.ndarray, map_scale: f
 
 def render_curves(src: np.ndarray, maps: np.ndarray, map_scale: float, shared: bool,
                   strength: float, iterations: int,
-                  out_dtype: type[np.integer] | None = None) -> np.ndarray:
+                  out_dtype: type[np.integer] | None = None,
+                  levels: np.ndarray | None = None) -> np.ndarray:
     """Enhance all of `src` (H, W, 3; uint8 or uint16) with `maps` (3k, h, w) at `strength`,
     into a new `out_dtype` array (default: src's). See `render_into`."""
     src = np.ascontiguousarray(src)
     out = np.empty(src.shape, out_dtype or src.dtype)
-    render_into(out, src, maps, map_scale, shared, strength, iterations)
+    render_into(out, src, maps, map_scale, shared, strength, iterations, levels=levels)
     return out
+
+
+@functools.cache
+def plain_levels(dtype: np.dtype) -> np.ndarray:
+    """code / peak for every code of an unsigned integer type: no exposure gain."""
+    peak = int(np.iinfo(dtype).max)
+    return (np.arange(peak + 1, dtype=np.float64) / peak).astype(np.float32)
 
 
 def set_threads(threads: int) -> None:
