@@ -137,7 +137,7 @@ def fit_gain(rgb: np.ndarray, target: float) -> float:
     def level(gain: float) -> float:
         return float(counts @ to_srgb(gained(linear, gain))) / rgb.size
 
-    if float(counts @ codes) / rgb.size >= target:
+    if float(counts @ codes) / rgb.size >= target - GAIN_TOLERANCE:
         return 1.0
     if level(MAX_GAIN) <= target:
         return MAX_GAIN
@@ -150,6 +150,9 @@ def fit_gain(rgb: np.ndarray, target: float) -> float:
 
 #: Bisection steps of `fit_gain`: 8 stops / 2^14, a 0.03% step in gain.
 GAIN_STEPS = 14
+#: A photo this close to its target (mean level) gets no gain: a well-exposed photo's own
+#: level is its target, and rounding must not make it a gain of 1.00001.
+GAIN_TOLERANCE = 1e-4
 
 
 def auto_exposure(level: float, highlight: float | None = None) -> float:

@@ -14,6 +14,7 @@ A model trained for one level takes no exposure, and the window disables Brightn
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
@@ -69,10 +70,12 @@ def describe_automatic(look: Look, maps: CurveMaps) -> str:
     fitted = fitted_look(maps)
     parts = []
     if look.exposure is None and fitted.exposure is not None:
-        if look.strength is None and fitted.strength == 0:
+        if look.strength is None and fitted.strength == 0 and maps.gain == 1.0:
             return (f"Auto: photo already well exposed ({mean_level(maps.rgb):.0%}), "
                     "left as it is")
         parts.append(f"brightness {mean_level(maps.rgb):.0%} \u2192 {fitted.exposure:.0%}")
+    if maps.gain != 1.0:
+        parts.append(f"exposure {math.log2(maps.gain):+.1f} stops")
     if look.strength is None:
         parts.append(f"strength {fitted.strength:.3g} of {maps.iterations}")
     return f"Auto: {', '.join(parts)}" if parts else ""

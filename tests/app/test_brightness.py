@@ -4,12 +4,13 @@ handed, what the controls and the status bar say, and old models that take no ex
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PIL import Image
 from PySide6.QtWidgets import QSlider
 
 from desktop_app.widgets.look_controls import NO_EXPOSURE
 from zerodce_core import pipeline
-from zerodce_core.exposure import TARGET
+from zerodce_core.exposure import TARGET, mean_level
 from zerodce_core.pipeline import Look
 
 from .conftest import TINY_ITERATIONS, after_pixels, open_and_wait, open_window, pixels
@@ -37,12 +38,14 @@ def test_a_dark_photo_is_lifted_to_the_automatic_brightness(qtbot, exposure_wind
     open_and_wait(qtbot, window, photo)
     assert looks == [Look(denoise=0.0)]  # automatic: the core fits it to the photo
     maps = window.session.document.maps
-    assert maps.exposure == TARGET and maps.auto_strength == TINY_ITERATIONS
+    # An evenly dark photo: the exposure gain lifts it, the curves have little left to do.
+    assert maps.exposure == TARGET and maps.gain > 2 and maps.auto_strength < 0.5
+    assert mean_level(after_pixels(window)) == pytest.approx(TARGET, abs=0.03)
     assert brightness.spin.text() == f"auto ({TARGET:.0%})"
-    assert window.looks.controls["strength"].spin.text() == f"auto (4 of {TINY_ITERATIONS})"
+    assert window.looks.controls["strength"].spin.text().startswith("auto (0")
     automatic = window.status.automatic_label
     assert automatic.isVisibleTo(window) and automatic.text().startswith("Auto: brightness ")
-    assert f"\u2192 {TARGET:.0%}, strength 4 of {TINY_ITERATIONS}" in automatic.text()
+    assert f"\u2192 {TARGET:.0%}, exposure +" in automatic.text()
 
 
 def test_moving_brightness_estimates_the_curves_for_that_level(qtbot, exposure_window, photo,

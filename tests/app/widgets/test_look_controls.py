@@ -127,6 +127,9 @@ def test_the_automatic_choice_in_words():
                      auto_strength=0.0)
     assert describe_automatic(Look(), bright) == ("Auto: photo already well exposed (52%), "
                                                   "left as it is")
+    lifted = replace(maps, gain=8.0, auto_strength=0.01)  # an exposure gain did the lift
+    assert describe_automatic(Look(), lifted) == ("Auto: brightness 10% \u2192 47%, "
+                                                  "exposure +3.0 stops, strength 0.01 of 8")
     old_model = replace(maps, exposure=None, auto_strength=None)  # trained for one level
     assert describe_automatic(Look(), old_model) == "Auto: strength 8 of 8"
     assert fitted_look(old_model).exposure is None
