@@ -134,6 +134,18 @@ def test_smoothing_stops_curve_pumping_and_resets_at_cuts(one_thread):
     assert smoother(maps + 1, np.full_like(frames[0], 200)).max() == 1  # cut: restarted
 
 
+def test_the_exposure_gain_is_smoothed_in_stops_and_restarts_at_a_cut():
+    smoother = CurveSmoother(0.5)
+    maps = np.zeros((3, 4, 4), np.float32)
+    frame = np.full((16, 16, 3), 20, np.uint8)
+    smoother(maps, frame)
+    assert smoother.smooth_gain(1.0) == 1.0
+    smoother(maps, frame)
+    assert smoother.smooth_gain(4.0) == pytest.approx(2.0)  # half of two stops
+    smoother(maps, np.full_like(frame, 200))  # a cut
+    assert smoother.smooth_gain(8.0) == 8.0
+
+
 def test_closing_mid_video_leaves_no_output(engine, tmp_path):
     source = make_clip(tmp_path / "clip.mp4")
     target = tmp_path / "out" / "clip_enhanced.mp4"

@@ -37,6 +37,7 @@ import numpy as np
 
 from .defaults import CRF_RANGE, FPS_RANGE, SMOOTHING, SMOOTHING_RANGE
 from .errors import ZeroDCEError
+from .exposure import exposure_lut
 from .output import OutputGuard
 from .pipeline import Look, develop
 from .stages import Ahead, Behind
@@ -165,6 +166,8 @@ class CurveSmoother:
         self.weight = weight  # of the newest frame; 1 = no smoothing
         self._maps: np.ndarray | None = None
         self._thumbnail: np.ndarray | None = None
+        self._gain: float | None = None
+        self._restarted = True
 
     @classmethod
     def for_rate(cls, fps: float, seconds: float) -> CurveSmoother:
@@ -174,12 +177,23 @@ class CurveSmoother:
     def __call__(self, maps: np.ndarray, frame: np.ndarray) -> np.ndarray:
         """The smoothed float32 maps for this frame (a new array: callers may keep it)."""
         thumbnail = cv2.resize(frame, THUMBNAIL, interpolation=cv2.INTER_AREA).astype(np.float32)
-        if self._maps is None or self.weight >= 1.0 or self._is_cut(thumbnail):
+        self._restarted = self._maps is None or self.weight >= 1.0 or self._is_cut(thumbnail)
+        if self._restarted:
             self._maps = maps.copy()
         else:
             self._maps = self._maps + np.float32(self.weight) * (maps - self._maps)
         self._thumbnail = thumbnail
         return self._maps
+
+    def smooth_gain(self, gain: float) -> float:
+        """The frame's exposure gain, averaged in stops like the maps (call after the maps:
+        a scene cut restarts both)."""
+        if self._restarted or self._gain is None or gain == self._gain:
+            self._gain = gain
+        else:
+            stops = math.log2(self._gain) + self.weight * (math.log2(gain) - math.log2(self._gain))
+            self._gain = 2.0**stops
+        return self._gain
 
     def _is_cut(self, thumbnail: np.ndarray) -> bool:
         previous = self._thumbnail
@@ -213,7 +227,10 @@ class FrameEnhancer:
                                       exposure=self.look.exposure, network_level=reuse)
         self._level, self._frames = curves.network_level, self._frames + 1
         maps = curves.maps.astype(np.float32) * np.float32(curves.map_scale)
-        return dataclasses.replace(curves, maps=self.smoother(maps, rgb))
+        maps = self.smoother(maps, rgb)
+        gain = self.smoother.smooth_gain(curves.gain)
+        levels = None if gain == 1.0 else exposure_lut(gain, int(np.iinfo(rgb.dtype).max))
+        return dataclasses.replace(curves, maps=maps, gain=gain, levels=levels)
 
     def __call__(self, rgb: np.ndarray) -> np.ndarray:
         return develop(self.engine, self.curves(rgb), self.look)
