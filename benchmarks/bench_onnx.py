@@ -51,6 +51,7 @@ def accuracy(models: dict[str, str | None], folder: Path) -> list[dict]:
 
     from zerodce_core.engine import Engine
     from zerodce_core.export import export_onnx
+    from zerodce_core.exposure import exposure_lut
     from zerodce_core.kernels import render_curves
 
     ort.set_default_logger_severity(3)  # not the optional inputs' load-time warning
@@ -69,10 +70,12 @@ def accuracy(models: dict[str, str | None], folder: Path) -> list[dict]:
                     feed["exposure"] = np.array(exposure, np.float32)
                 out, *scalars = session.run(None, feed)
                 out = out[0]
-                if mode == "full":  # conditioned models say at which strength to render
-                    strength = float(scalars[1]) if scalars else engine.iterations
+                if mode == "full":  # conditioned models say at which strength to render,
+                    strength, gain = ((float(scalars[1]), float(scalars[2])) if scalars
+                                      else (engine.iterations, 1.0))  # after which gain
+                    levels = None if gain == 1.0 else exposure_lut(gain, 65535)
                     out = render_curves(photo, out, 1.0, engine.net.shared_maps, strength,
-                                        engine.iterations)
+                                        engine.iterations, levels=levels)
                     out = out.astype(np.float32).transpose(2, 0, 1) / 65535
                 maps = engine.estimate(photo, mode=mode, exposure=exposure)
                 expected = engine.render(maps).astype(np.float64) / 65535

@@ -18,9 +18,14 @@ from zerodce_core.cli import main  # noqa: E402
 from zerodce_core.engine import Engine  # noqa: E402
 from zerodce_core.export import ExportError, export_onnx  # noqa: E402
 from zerodce_core.exposure import (  # noqa: E402
+    KNEE,
+    MAX_GAIN,
     NIGHT_TARGET,
     TARGET,
     auto_exposure,
+    exposure_lut,
+    fit_gain,
+    gain_share,
     highlight_level,
     mean_level,
 )
@@ -105,6 +110,13 @@ def fast_session(fast_file: Path) -> ort.InferenceSession:
     return ort.InferenceSession(str(fast_file))
 
 
+@pytest.fixture(scope="module")
+def full_session(bundled: Engine, tmp_path_factory: pytest.TempPathFactory
+                 ) -> ort.InferenceSession:
+    path = export_onnx(bundled, tmp_path_factory.mktemp("onnx") / "full.onnx", mode="full")
+    return ort.InferenceSession(str(path))
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_fast_graph_reproduces_the_engine(fast_session, bundled, size):
     image = photo(*size)
@@ -117,8 +129,9 @@ def test_strength_input_has_the_cli_meaning(fast_session, bundled):
     for strength in (0.0, 2.5, 5.75, 8.0, 11.0):  # 11: clamped to the 8 iterations
         out = run(fast_session, image, strength=strength)
         assert_matches(out, bundled.render(maps, strength))
-    identity = run(fast_session, image, strength=0.0)
-    assert np.abs(identity - to_image(to_tensor(image))).max() < 1e-6
+    # Strength 0: the photo after the exposure gain (conditioned models), else as it is.
+    start = to_image(to_tensor(image)) if maps.levels is None else maps.levels[image]
+    assert np.abs(run(fast_session, image, strength=0.0) - start).max() < 1e-6
 
 
 def test_eight_bit_photo(fast_session, bundled):
@@ -126,19 +139,20 @@ def test_eight_bit_photo(fast_session, bundled):
     assert_matches(run(fast_session, image), bundled.enhance(image))
 
 
-def test_full_graph_gives_the_engines_full_mode_maps(bundled, tmp_path):
-    session = ort.InferenceSession(str(export_onnx(bundled, tmp_path / "n.onnx", mode="full")))
+def test_full_graph_gives_the_engines_full_mode_maps(bundled, full_session):
     image = photo(97, 130, seed=3)
-    maps, *scalars = session.run(None, {"image": to_tensor(image)})
+    maps, *scalars = full_session.run(None, {"image": to_tensor(image)})
     expected = bundled.estimate(image, mode="full")
     assert maps[0].shape == expected.maps.shape == (3 * bundled.net.map_count, 97, 130)
     assert np.abs(maps[0] - expected.maps * expected.map_scale).max() < 1e-4
-    strength = bundled.iterations
-    if bundled.takes_exposure:  # conditioned models also say at which strength to render
-        strength = float(scalars[1])
+    strength, levels = bundled.iterations, None
+    if bundled.takes_exposure:  # conditioned models also say at which strength to render,
+        strength, gain = float(scalars[1]), float(scalars[2])  # from which gain
         assert strength == pytest.approx(expected.default_strength, abs=1e-5)
+        assert gain == pytest.approx(expected.gain, rel=1e-6)
+        levels = None if gain == 1.0 else exposure_lut(gain, 65535)
     rendered = render_curves(image, maps[0], 1.0, bundled.net.shared_maps, strength,
-                             bundled.iterations)
+                             bundled.iterations, levels=levels)
     assert_matches(to_image(to_tensor(rendered)), bundled.render(expected))
 
 
@@ -188,9 +202,11 @@ def test_exposure_conditioned_fast_graph(conditioned, level):
 
 def test_conditioned_strength_is_automatic_unless_asked(conditioned):
     engine, session, _ = conditioned
-    image = photo(240, 320, level=0.265, seed=11)
+    # Lamps: the gain does a share of the lift (exposure.gain_share), the curves the rest.
+    image = night_photo(240, 320, 0.2, seed=11)
     maps = engine.estimate(image)
     assert 0 < maps.default_strength < engine.iterations  # this photo gets part strength
+    assert maps.gain > 1.5
     automatic = run(session, image)
     assert np.abs(run(session, image, strength=-1.0) - automatic).max() == 0
     assert_matches(automatic, engine.render(maps))
@@ -201,14 +217,18 @@ def test_conditioned_strength_is_automatic_unless_asked(conditioned):
 def test_exposure_conditioned_full_graph(conditioned):
     engine, _, session = conditioned
     assert [o.name for o in session.get_outputs()] == ["maps", "network_level",
-                                                       "default_strength"]
+                                                       "default_strength", "gain"]
+    assert [i.name for i in session.get_overridable_initializers()] == ["exposure", "level",
+                                                                        "fixed_gain"]
     image = photo(301, 199, level=0.2, seed=6)
     for exposure in (None, 0.8):
         asked = {} if exposure is None else {"exposure": np.array(exposure, np.float32)}
-        maps, _, strength = session.run(None, {"image": to_tensor(image), **asked})
+        maps, _, strength, gain = session.run(None, {"image": to_tensor(image), **asked})
         expected = engine.estimate(image, mode="full", exposure=exposure)
+        assert expected.gain > 1.5  # the network sees the photo after the gain
         assert np.abs(maps[0] - expected.maps * expected.map_scale).max() < 1e-4
         assert float(strength) == pytest.approx(expected.default_strength, abs=1e-5)
+        assert float(gain) == pytest.approx(expected.gain, rel=1e-6)
 
 
 def test_full_graph_tiles_at_the_level_fitted_on_the_whole_photo(conditioned):
@@ -217,13 +237,15 @@ def test_full_graph_tiles_at_the_level_fitted_on_the_whole_photo(conditioned):
     image[:, :200] = photo(400, 200, level=0.3, seed=13)  # the tile is brighter than the photo
     expected = engine.estimate(image, mode="full")
     whole = expected.maps * expected.map_scale
-    _, level, strength = session.run(None, {"image": to_tensor(image)})
+    _, level, strength, gain = session.run(None, {"image": to_tensor(image)})
+    assert float(gain) == pytest.approx(expected.gain, rel=1e-6) and expected.gain > 1.5
     tile = image[100:300, 50:250]  # 8 px beyond the 184 px core checked below
-    maps, used, _ = session.run(None, {"image": to_tensor(tile), "level": level})
-    assert used == level
+    maps, used, _, used_gain = session.run(None, {"image": to_tensor(tile), "level": level,
+                                                  "fixed_gain": gain})
+    assert used == level and used_gain == gain
     assert np.abs(maps[0][:, 8:-8, 8:-8] - whole[:, 108:292, 58:242]).max() < 1e-4
-    fitted_on_tile = session.run(None, {"image": to_tensor(tile)})[1]
-    assert fitted_on_tile != level  # why a tiler must pass the level
+    _, fitted_on_tile, _, gain_of_tile = session.run(None, {"image": to_tensor(tile)})
+    assert fitted_on_tile != level and gain_of_tile != gain  # why a tiler must pass both
 
 
 def test_exposure_can_be_fixed_at_export(conditioned, tmp_path):
@@ -233,6 +255,102 @@ def test_exposure_can_be_fixed_at_export(conditioned, tmp_path):
     image = photo(300, 260, level=0.05, seed=10)
     expected = engine.render(engine.estimate(image, exposure=0.3))
     assert_matches(run(ort.InferenceSession(str(path)), image), expected)
+
+
+def gain_graph() -> ort.InferenceSession:
+    """`gain.lift` and `gain.fit_gain` alone: `x` (1, 3, h, w) float32, `gain` (float32) and
+    `target` (double) -> `lifted` (x after the gain) and `fitted` (the gain for the target)."""
+    from onnx import TensorProto, helper
+
+    from zerodce_core.export.gain import fit_gain as fit_in_graph
+    from zerodce_core.export.gain import lift, mean
+    from zerodce_core.export.graph import GraphBuilder, image_info
+    from zerodce_core.export.network import IR_VERSION, OPSET
+
+    g = GraphBuilder()
+    g.op("Identity", lift(g, "x", "gain"), output="lifted")
+    g.op("Identity", fit_in_graph(g, "x", mean(g, "x"), "target"), output="fitted")
+    info = helper.make_tensor_value_info
+    graph = g.graph("gain", [image_info("x", 3), info("gain", TensorProto.FLOAT, []),
+                             info("target", TensorProto.DOUBLE, [])],
+                    [image_info("lifted", 3), info("fitted", TensorProto.DOUBLE, [])])
+    model = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", OPSET)],
+                                   ir_version=IR_VERSION)
+    onnx.checker.check_model(model, full_check=True)
+    return ort.InferenceSession(model.SerializeToString())
+
+
+@pytest.mark.parametrize("gain", [1.0, 1.2, 1 / KNEE, 2.0, 37.5, MAX_GAIN])
+def test_the_graph_lifts_every_code_as_the_engines_table(gain):
+    session = gain_graph()
+    for peak in (255, 65535):
+        codes = np.arange(peak + 1, dtype=np.float32) / np.float32(peak)
+        x = np.ascontiguousarray(np.broadcast_to(codes, (1, 3, 1, peak + 1)))
+        lifted, _ = session.run(None, {"x": x, "gain": np.array(gain, np.float32),
+                                       "target": np.array(0.5)})
+        assert (lifted == lifted[:, :1]).all()  # elementwise: the same in every channel
+        lifted = lifted[0, 0, 0]
+        table = exposure_lut(float(np.float32(gain)), peak)  # the graph's gain is float32
+        if gain == 1.0:
+            assert np.array_equal(lifted, table)  # no gain: the input exactly
+        assert np.abs(lifted - table).max() < 1e-6
+
+
+@pytest.mark.parametrize("level, target", [
+    (0.05, TARGET),  # bisection
+    (0.2, 0.3),  # a little lift
+    (0.3, 0.2),  # already brighter than the target: exactly 1
+    (0.002, 0.95),  # not even MAX_GAIN gets there: MAX_GAIN
+    (0.0, TARGET),  # black
+])
+def test_the_graph_fits_the_engines_gain(level, target):
+    small = photo(97, 131, level=level, dtype=np.uint8, seed=19)
+    expected = fit_gain(small, target)
+    if level in (0.002, 0.0):
+        assert expected == MAX_GAIN
+    _, fitted = gain_graph().run(None, {"x": to_tensor(small), "gain": np.array(1.0, np.float32),
+                                        "target": np.array(target)})
+    assert float(fitted) == pytest.approx(expected, rel=1e-6)
+    if expected == 1.0:
+        assert float(fitted) == 1.0
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_an_evenly_underexposed_photo_is_lifted_by_the_gain(fast_session, full_session, bundled,
+                                                            dtype):
+    if not bundled.takes_exposure:
+        pytest.skip(f"the bundled model ({bundled.info.arch}) is not exposure-conditioned")
+    image = photo(480, 640, level=0.035, dtype=dtype, seed=20)
+    maps = bundled.estimate(image)
+    small = image[::2, ::2]  # the gain's share, from the engine's rule: all of it here
+    assert gain_share(mean_level(small), highlight_level(small)) == 1.0
+    assert maps.gain > 4 and maps.default_strength < bundled.iterations / 2
+    assert_matches(run(fast_session, image), bundled.render(maps))
+    # Strength 0 is the gain alone: the graph's tone function against the engine's table.
+    assert_matches(run(fast_session, image, strength=0.0), bundled.render(maps, 0.0))
+    gain = full_session.run(None, {"image": to_tensor(image)})[3]
+    # The engine rounds its downscaled copy to the source's codes, the graph keeps it in
+    # float: in 8 bits that moves this dark copy's mean after the gain by a hair (the tone
+    # function is curved), and the gain by 0.07% (fed the engine's copy, the graph's
+    # bisection gives its gain to 1e-6: test_the_graph_fits_the_engines_gain).
+    assert float(gain) == pytest.approx(maps.gain, rel=1e-6 if dtype == np.uint16 else 2e-3)
+
+
+def test_an_exposure_below_the_photos_level_gets_no_gain(conditioned):
+    engine, fast, full = conditioned
+    image = photo(300, 260, level=0.3, seed=21)  # mean ~0.37
+    exposure = 0.25
+    maps = engine.estimate(image, exposure=exposure)
+    assert maps.gain == 1.0 and maps.default_strength == engine.iterations  # curves darken
+    assert_matches(run(fast, image, exposure=exposure), engine.render(maps))
+    _, level, strength, gain = full.run(None, {"image": to_tensor(image),
+                                               "exposure": np.array(exposure, np.float32)})
+    assert float(gain) == 1.0 and float(strength) == engine.iterations
+    assert float(level) == pytest.approx(maps.network_level, abs=1e-6)
+    _, _, _, gain_above = full.run(None, {"image": to_tensor(image),  # above it: a gain
+                                          "exposure": np.array(0.5, np.float32)})
+    assert float(gain_above) == pytest.approx(engine.estimate(image, exposure=0.5).gain,
+                                              rel=1e-6) and float(gain_above) > 1.2
 
 
 def night_photo(height: int, width: int, lamps: float, seed: int = 0) -> np.ndarray:
@@ -288,9 +406,10 @@ def test_night_scenes_get_the_engines_target_and_output(conditioned):
         maps = engine.estimate(image)
         targets.append(maps.exposure)
         assert_matches(run(fast, image), engine.render(maps))
-        _, level, strength = full.run(None, {"image": to_tensor(image)})
+        _, level, strength, gain = full.run(None, {"image": to_tensor(image)})
         assert float(level) == pytest.approx(maps.network_level, abs=1e-6)
         assert float(strength) == pytest.approx(maps.default_strength, abs=1e-5)
+        assert float(gain) == pytest.approx(maps.gain, rel=1e-6)
     night, between = targets
     assert night == pytest.approx(NIGHT_TARGET)  # the rule is what these photos test
     assert NIGHT_TARGET + 0.02 < between < TARGET - 0.02
@@ -308,9 +427,13 @@ def test_colour_follows_the_engine(fast_session, bundled, model_colour):
     engine, session = model_colour
     assert bundled.colour == "keep"
     image = photo(240, 320, level=0.06, seed=16)  # coloured shading
-    kept, own = run(fast_session, image), run(session, image)
-    assert_matches(own, engine.enhance(image))
-    assert_matches(kept, bundled.enhance(image))
+    assert_matches(run(session, image), engine.enhance(image))
+    assert_matches(run(fast_session, image), bundled.enhance(image))
+    # The gain lifts this evenly dark photo nearly all the way, so the automatic strength
+    # is small: the curves, where the two differ, are compared at full strength.
+    kept, own = run(fast_session, image, strength=8.0), run(session, image, strength=8.0)
+    assert_matches(own, engine.enhance(image, 8.0))
+    assert_matches(kept, bundled.enhance(image, 8.0))
     assert np.abs(kept - own).max() > 0.02
     # "keep" lifts a pixel's channels by one curve: their order never changes.
     source = to_image(to_tensor(image))

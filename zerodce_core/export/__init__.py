@@ -6,10 +6,13 @@ Two variants, both fp32 with dynamic height and width:
   `zerodce enhance --denoise 0`;
 - "full": the curve network alone, `image` -> `maps`, for callers that tile large
   images themselves and apply the curves at full resolution (exposure-conditioned
-  models: + optional `exposure` and `level` -> + `network_level`, `default_strength`).
+  models: + optional `exposure`, `level` and `fixed_gain` -> + `network_level`,
+  `default_strength`, `gain`).
 
-For exposure-conditioned models both graphs fit the network's level to the photo the way
-`Engine.estimate` does (seven runs on a 128 px thumbnail, `calibration.py`).
+For exposure-conditioned models both graphs fit the exposure gain (`gain.py`: a gain in
+linear light that does the share of the lift the photo's highlights allow) and the
+network's level to the photo the way `Engine.estimate` does (seven runs on a 128 px
+thumbnail, `calibration.py`); the network and the curves see the photo after the gain.
 
 Both follow the engine's `colour` (`defaults.Colour`): with "keep" the network's maps go
 through `curves.shared_channels`, one curve for a pixel's R, G and B, as the engine renders
@@ -29,6 +32,7 @@ from typing import TYPE_CHECKING, Literal
 from .. import __version__
 from ..defaults import COLOUR, Colour
 from ..errors import ZeroDCEError
+from ..exposure import FULL_STRENGTH_GAP, KNEE
 
 if TYPE_CHECKING:  # onnx is imported only once its absence can be reported
     from ..engine import Engine
@@ -129,8 +133,10 @@ def describe(mode: ExportMode, iterations: int, shared: bool, takes_exposure: bo
              fast_size: int, settings: Settings, colour: Colour = COLOUR) -> str:
     """The graph's interface in words: stored in the file and printed by the CLI."""
     lines = ["input image: float32 (1, 3, H, W), RGB in [0, 1]"]
-    automatic = (f"fitted with the exposure: all {iterations} when the exposure is chosen, "
-                 "less for a photo near its target, none for one already there"
+    automatic = (f"fitted with the exposure: none for a photo at its target after the "
+                 f"exposure gain, proportionally more up to all {iterations} for one "
+                 f"{FULL_STRENGTH_GAP:g} or more below it, all {iterations} for an exposure "
+                 "asked for below the photo's own level"
                  if takes_exposure else f"all {iterations}")
     if mode == "fast" and not settings.image_only:
         lines.append(f"optional input strength: float32 scalar, curve iterations from 0 "
@@ -148,6 +154,11 @@ def describe(mode: ExportMode, iterations: int, shared: bool, takes_exposure: bo
             lines.append("optional input exposure: float32 scalar, the mean level the output "
                          "should have, 0.05 to 0.95, 0 = automatic from the image "
                          f"(default {level})")
+        lines.append("the photo is first lifted by an exposure gain in linear light, fitted "
+                     f"on the copy downscaled to {fast_size} px (the share of the lift the "
+                     "photo's highlights allow: all of it for an evenly dark photo, none for "
+                     "a night scene; none for an exposure below the photo's own level); the "
+                     "network sees the photo after the gain and the curves do the rest")
     lines.append(COLOUR_TEXT[colour])
     if mode == "fast":
         lines.append("output enhanced: float32 (1, 3, H, W) in [0, 1]; the curves are "
@@ -158,15 +169,26 @@ def describe(mode: ExportMode, iterations: int, shared: bool, takes_exposure: bo
                      "0 = fitted to the image (default 0), which a tiler sets for every tile "
                      "to the network_level of one run on the whole photo (or on its copy "
                      f"downscaled to {fast_size} px)")
+        lines.append("optional input fixed_gain: float32 scalar, the exposure gain the image "
+                     "is lifted by, 0 = fitted to the image (default 0), which a tiler sets "
+                     "for every tile to the gain of that same run")
     which = "0-2 every time" if shared else "3i to 3i+2"
+    start = ("x = the image after the exposure gain (output gain), " if takes_exposure
+             else "")
     lines.append(f"output maps: float32 (1, {3 * (1 if shared else iterations)}, H, W) in "
-                 f"[-1, 1]; apply x = x + a * (x * x - x) {iterations} times, iteration i "
-                 f"using channels {which}, then clip to [0, 1]; the network sees 7 px in "
-                 "every direction, so tiles need an 8 px overlap")
+                 f"[-1, 1]; {start}apply x = x + a * (x * x - x) {iterations} times, "
+                 f"iteration i using channels {which}, then clip to [0, 1]; the network sees "
+                 "7 px in every direction, so tiles need an 8 px overlap")
     if takes_exposure:
         lines.append("output network_level: float32 scalar, the level the maps were made at")
         lines.append("output default_strength: float32 scalar, the iterations to apply "
                      f"(fractions blend) for the exposure asked for ({automatic})")
+        lines.append("output gain: float32 scalar, the exposure gain in linear light (1 = "
+                     "none); the network saw, and the maps apply to, the image after it: each "
+                     "value v becomes srgb(f(linear(v))) (the sRGB transfer functions, "
+                     f"linear clipped to [0, 1] before srgb), f(l) = gain * l up to the knee "
+                     f"k = max({KNEE:g}, 1 / gain), above it k + (1 - k) * (1 - exp(-(gain "
+                     "* l - k) / (1 - k))) (min(gain * l, 1) when k is 1 or more)")
     return "; ".join(lines) + "."
 
 

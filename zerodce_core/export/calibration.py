@@ -4,10 +4,14 @@
   `exposure.auto_exposure` of the downscaled copy's mean and `exposure.highlight_level`
   (the night-scene rule: the dark target slides from TARGET down to NIGHT_TARGET as the
   highlights' ratio to the mean grows);
-- default strength: `exposure.auto_strength` when the target is automatic, all
-  iterations when it was asked for;
+- gain: `exposure.fit_gain` on the copy for that target (`gain.py`), raised to
+  `exposure.gain_share` (1 minus the night-scene share), unless a `fixed_gain` input > 0 fixes it;
+  the copy after the gain (`gain.lift`) is what the network and the calibration see;
+- default strength: all iterations when an exposure below the copy's own level is asked
+  for (the curves darken), else `exposure.auto_strength` from the mean of the copy after
+  the gain to the target;
 - network level: `Engine._network_level`'s bisection, unrolled: CALIBRATION_STEPS runs of
-  the network on a CALIBRATION_SIZE thumbnail of the downscaled copy, each applying the
+  the network on a CALIBRATION_SIZE thumbnail of the copy after the gain, each applying the
   curves at the default strength (all iterations when that is 0) and moving the low or
   the high end of NETWORK_LEVELS depending on whether the output mean reached the target.
 The scalar arithmetic is in double precision, as the engine's Python floats are.
@@ -23,25 +27,34 @@ from onnx import TensorProto
 from .. import exposure as auto
 from ..engine import CALIBRATION_SIZE, CALIBRATION_STEPS, NETWORK_LEVELS
 from .curves import apply_curves
+from .gain import fit_gain, lift, mean
 from .graph import GraphBuilder, SharedNetwork
 from .resize import downscale
 
 
 @dataclass(frozen=True)
 class ExposurePlan:
-    """Graph values: the target mean (double scalar) and the strengths (float scalars)."""
+    """Graph values: the target mean (double scalar), the exposure gain (float scalar), the
+    copy after the gain (float (1, 3, h, w)) and the strengths (float scalars)."""
 
     target: str
+    gain: str
+    gained: str  # the downscaled copy after the gain: what the network sees
     strength: str  # the render's default
     calibration_strength: str  # what the bisection renders at
 
 
-def plan_exposure(g: GraphBuilder, small: str, exposure: str, iterations: int) -> ExposurePlan:
-    """The target level and default strength for the downscaled copy `small`."""
+def plan_exposure(g: GraphBuilder, small: str, exposure: str, iterations: int,
+                  fixed_gain: str | None = None) -> ExposurePlan:
+    """The target level, exposure gain and default strength for the downscaled copy `small`.
+
+    `fixed_gain` (a float scalar; > 0 fixes the gain) is the full graph's input of that name."""
     f64 = np.float64
     # Summed in double, as numpy's float64 mean: float32 sums drift by ~1e-5 at 512 px.
-    own = g.op("ReduceMean", g.op("Cast", small, to=TensorProto.DOUBLE), keepdims=0)
-    low = _dark_target(g, own, _highlight_level(g, small))
+    own = mean(g, small)
+    night = _low_key(g, own, _highlight_level(g, small))
+    low = g.op("Sub", g.constant(auto.TARGET, f64),
+               g.op("Mul", night, g.constant(auto.TARGET - auto.NIGHT_TARGET, f64)))
     share = g.op("Clip", g.op("Div", g.op("Sub", own, g.constant(auto.DARK, f64)),
                               g.constant(auto.WELL_EXPOSED - auto.DARK, f64)),
                  g.constant(0.0, f64), g.constant(1.0, f64))
@@ -55,16 +68,27 @@ def plan_exposure(g: GraphBuilder, small: str, exposure: str, iterations: int) -
     is_asked = g.op("Greater", exposure, g.constant(0.0, np.float32))
     target = g.op("Where", is_asked, asked, automatic)
 
-    gap = g.op("Max", g.op("Sub", target, own), g.constant(0.0, f64))
+    # exposure.fit_gain(small, target) ** exposure.gain_share(own, highlight)
+    gain_share = g.op("Sub", g.constant(1.0, f64), night)
+    fitted = g.op("Cast", g.op("Pow", fit_gain(g, small, own, target), gain_share),
+                  to=TensorProto.FLOAT)
+    gain = fitted
+    if fixed_gain is not None:
+        gain = g.op("Where", g.op("Greater", fixed_gain, g.constant(0.0, np.float32)),
+                    fixed_gain, fitted)
+    gained = lift(g, small, gain)
+
+    gap = g.op("Max", g.op("Sub", target, mean(g, gained)), g.constant(0.0, f64))
     share_of_full = g.op("Min", g.op("Div", gap, g.constant(auto.FULL_STRENGTH_GAP, f64)),
                          g.constant(1.0, f64))
-    fitted = g.op("Cast", g.op("Mul", share_of_full, g.constant(float(iterations), f64)),
-                  to=TensorProto.FLOAT)
+    fitted_strength = g.op("Cast", g.op("Mul", share_of_full, g.constant(float(iterations), f64)),
+                           to=TensorProto.FLOAT)
     every = g.constant(float(iterations), np.float32)
-    strength = g.op("Where", is_asked, every, fitted)
+    darker = g.op("And", is_asked, g.op("Less", target, own))  # the curves darken: all of them
+    strength = g.op("Where", darker, every, fitted_strength)
     calibration = g.op("Where", g.op("Greater", strength, g.constant(0.0, np.float32)),
                        strength, every)
-    return ExposurePlan(target, strength, calibration)
+    return ExposurePlan(target, gain, gained, strength, calibration)
 
 
 def _highlight_level(g: GraphBuilder, small: str) -> str:
@@ -79,25 +103,26 @@ def _highlight_level(g: GraphBuilder, small: str) -> str:
                  g.constant([1.0], np.float64))
     top, _ = g.ops("TopK", brightest, g.op("Cast", count, to=TensorProto.INT64), outputs=2,
                    axis=0)
-    return g.op("ReduceMean", g.op("Cast", top, to=TensorProto.DOUBLE), keepdims=0)
+    return mean(g, top)
 
 
-def _dark_target(g: GraphBuilder, own: str, highlight: str) -> str:
-    """`exposure.dark_target`: TARGET, sliding to NIGHT_TARGET as the ratio of the highlight
-    level to the mean goes from LOW_KEY_FROM to LOW_KEY_FULL (double scalars)."""
+def _low_key(g: GraphBuilder, own: str, highlight: str) -> str:
+    """`exposure.low_key`: how much the copy is a night scene, 0 to 1, as the ratio of the
+    highlight level to the mean goes from LOW_KEY_FROM to LOW_KEY_FULL (double scalars).
+    The dark target slides from TARGET to NIGHT_TARGET with it (`exposure.dark_target`) and
+    the gain's share of the lift is 1 minus it (`exposure.gain_share`)."""
     f64 = np.float64
     ratio = g.op("Div", highlight, g.op("Max", own, g.constant(1e-3, f64)))
-    share = g.op("Clip", g.op("Div", g.op("Sub", ratio, g.constant(auto.LOW_KEY_FROM, f64)),
-                              g.constant(auto.LOW_KEY_FULL - auto.LOW_KEY_FROM, f64)),
-                 g.constant(0.0, f64), g.constant(1.0, f64))
-    return g.op("Sub", g.constant(auto.TARGET, f64),
-                g.op("Mul", share, g.constant(auto.TARGET - auto.NIGHT_TARGET, f64)))
+    return g.op("Clip", g.op("Div", g.op("Sub", ratio, g.constant(auto.LOW_KEY_FROM, f64)),
+                             g.constant(auto.LOW_KEY_FULL - auto.LOW_KEY_FROM, f64)),
+                g.constant(0.0, f64), g.constant(1.0, f64))
 
 
-def network_level(g: GraphBuilder, net: SharedNetwork, small: str, plan: ExposurePlan, *,
+def network_level(g: GraphBuilder, net: SharedNetwork, plan: ExposurePlan, *,
                   iterations: int, shared: bool) -> str:
-    """The (1,) float level to ask the network for so its output mean hits the target."""
-    thumb = downscale(g, small, CALIBRATION_SIZE)
+    """The (1,) float level to ask the network for so its output mean on the copy after the
+    gain hits the target."""
+    thumb = downscale(g, plan.gained, CALIBRATION_SIZE)
     low, high = (g.constant(value, np.float64) for value in NETWORK_LEVELS)
     for _ in range(CALIBRATION_STEPS):
         middle = _middle(g, low, high)

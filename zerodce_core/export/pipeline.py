@@ -2,8 +2,9 @@
 
 Each step mirrors `Engine.estimate` / `Engine.render`, so the fast graph reproduces
 `zerodce enhance --denoise 0`: the downscale (`resize.py`), for exposure-conditioned
-models the target level, automatic strength and network-level calibration
-(`calibration.py`), the network, and the curves at full resolution (`curves.py`).
+models the target level, exposure gain (`gain.py`), automatic strength and network-level
+calibration (`calibration.py`), the network (on the copy after the gain), and the curves at
+full resolution (`curves.py`), applied to the photo after the gain.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ import onnx
 
 from .calibration import ExposurePlan, network_level, plan_exposure
 from .curves import apply_curves
+from .gain import lift
 from .graph import GraphBuilder, SharedNetwork, image_info, scalar_input, scalar_output
 from .resize import downscale
 
 IMAGE, STRENGTH, EXPOSURE, ENHANCED, MAPS = "image", "strength", "exposure", "enhanced", "maps"
-#: The full graph's level input (0: fit it to the image) and its two scalar outputs.
-LEVEL, NETWORK_LEVEL, DEFAULT_STRENGTH = "level", "network_level", "default_strength"
+#: The full graph's level and gain inputs (0: fit them to the image) and its scalar outputs
+#: (ONNX names a value once, so the gain input and output cannot share a name).
+LEVEL, FIXED_GAIN = "level", "fixed_gain"
+NETWORK_LEVEL, DEFAULT_STRENGTH, GAIN = "network_level", "default_strength", "gain"
 #: A negative strength asks for the automatic one (all iterations for one-level models).
 AUTOMATIC = -1.0
 
@@ -52,18 +56,19 @@ def fast_graph(network: Network, *, fast_size: int, settings: Settings) -> onnx.
     inputs += scalar_input(g, STRENGTH, settings.strength, settings.image_only)
     small = downscale(g, IMAGE, fast_size)
     net = SharedNetwork(g, network.model, "net")
-    feeds = [small]
+    feeds, source = [small], IMAGE
     if network.takes_exposure:
         inputs += scalar_input(g, EXPOSURE, settings.exposure, settings.image_only)
         plan = plan_exposure(g, small, EXPOSURE, network.iterations)
-        feeds.append(_fitted_level(g, net, network, small, plan))
+        feeds = [plan.gained, _fitted_level(g, net, network, plan)]
         default = plan.strength
+        source = lift(g, IMAGE, plan.gain)  # the curves start from the levels after the gain
     else:
         default = g.constant(float(network.iterations), np.float32)
     (maps,) = net(*feeds)
     strength = g.op("Where", g.op("Less", STRENGTH, g.constant(0.0, np.float32)), default,
                     STRENGTH)
-    out = apply_curves(g, IMAGE, maps, strength, iterations=network.iterations,
+    out = apply_curves(g, source, maps, strength, iterations=network.iterations,
                        shared=network.shared, size=g.op("Shape", IMAGE))
     g.op("Identity", out, output=ENHANCED)
     return g.graph("zerodce_fast", inputs, [image_info(ENHANCED, 3)])
@@ -72,10 +77,12 @@ def fast_graph(network: Network, *, fast_size: int, settings: Settings) -> onnx.
 def network_graph(network: Network, *, fast_size: int, settings: Settings) -> onnx.GraphProto:
     """The curve network alone: image (1,3,H,W) -> maps (1,3k,H,W).
 
-    Exposure-conditioned models also take `exposure` and `level` and return
-    `network_level` and `default_strength`: the level is fitted to the image given (as
-    `Engine.estimate` fits it to the whole photo) unless `level` > 0 fixes it, which is
-    how a tiler runs every tile at the level fitted once on the whole photo.
+    Exposure-conditioned models also take `exposure`, `level` and `fixed_gain` and return
+    `network_level`, `default_strength` and `gain`: the network sees the image after the
+    exposure gain (`gain.lift`), and the maps apply to that image. The level and the gain
+    are fitted to the image given (as `Engine.estimate` fits them to the whole photo) unless
+    `level` > 0 or `fixed_gain` > 0 fixes them, which is how a tiler runs every tile at the
+    level and gain fitted once on the whole photo.
     """
     g = GraphBuilder()
     inputs = [image_info(IMAGE, 3)]
@@ -85,21 +92,23 @@ def network_graph(network: Network, *, fast_size: int, settings: Settings) -> on
     if network.takes_exposure:
         inputs += scalar_input(g, EXPOSURE, settings.exposure, settings.image_only)
         inputs += scalar_input(g, LEVEL, 0.0, settings.image_only)
+        inputs += scalar_input(g, FIXED_GAIN, 0.0, settings.image_only)
         small = downscale(g, IMAGE, fast_size)
-        plan = plan_exposure(g, small, EXPOSURE, network.iterations)
-        fitted = _fitted_level(g, net, network, small, plan)
+        plan = plan_exposure(g, small, EXPOSURE, network.iterations, fixed_gain=FIXED_GAIN)
+        fitted = _fitted_level(g, net, network, plan)
         fixed = g.op("Unsqueeze", LEVEL, g.constant([0], np.int64))
         level = g.op("Where", g.op("Greater", fixed, g.constant(0.0, np.float32)), fixed, fitted)
-        feeds.append(level)
+        feeds = [lift(g, IMAGE, plan.gain), level]
         g.op("Squeeze", level, g.constant([0], np.int64), output=NETWORK_LEVEL)
         g.op("Identity", plan.strength, output=DEFAULT_STRENGTH)
-        outputs += [scalar_output(NETWORK_LEVEL), scalar_output(DEFAULT_STRENGTH)]
+        g.op("Identity", plan.gain, output=GAIN)
+        outputs += [scalar_output(NETWORK_LEVEL), scalar_output(DEFAULT_STRENGTH),
+                    scalar_output(GAIN)]
     (maps,) = net(*feeds)
     g.op("Identity", maps, output=MAPS)
     return g.graph("zerodce_network", inputs, outputs)
 
 
-def _fitted_level(g: GraphBuilder, net: SharedNetwork, network: Network, small: str,
+def _fitted_level(g: GraphBuilder, net: SharedNetwork, network: Network,
                   plan: ExposurePlan) -> str:
-    return network_level(g, net, small, plan, iterations=network.iterations,
-                         shared=network.shared)
+    return network_level(g, net, plan, iterations=network.iterations, shared=network.shared)
