@@ -101,4 +101,6 @@ def fit_gain(g: GraphBuilder, small: str, own: str, target: str) -> str:
     most = g.constant(auto.MAX_GAIN, f64)
     short = g.op("LessOrEqual", level(most), target)
     fitted = g.op("Where", short, most, bisected)
-    return g.op("Where", g.op("GreaterOrEqual", own, target), g.constant(1.0, f64), fitted)
+    reached = g.op("GreaterOrEqual", own,
+                   g.op("Sub", target, g.constant(auto.GAIN_TOLERANCE, f64)))
+    return g.op("Where", reached, g.constant(1.0, f64), fitted)
