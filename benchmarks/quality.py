@@ -291,7 +291,8 @@ def main() -> None:
     parser.add_argument("--sice", type=Path, required=True, help="SICE_part1_512 folder")
     parser.add_argument("--dicm", type=Path, help="DICM folder (real photos, no reference)")
     parser.add_argument("--model", action="append", default=[], metavar="LABEL=PATH",
-                        help="also score this curve checkpoint (full strength, no denoise)")
+                        help="also score this curve checkpoint (its own per-channel colours, "
+                        "automatic strength, no denoise)")
     parser.add_argument("--bilateral", type=float, nargs="*", default=[0.5, 1.0],
                         help="old bilateral noise reduction strengths to score")
     parser.add_argument("--sheet", type=Path, help="write a contact sheet PNG here")
@@ -317,7 +318,7 @@ def main() -> None:
         methods[f"curves + old bilateral {strength}"] = bilateral_method(default, strength)
     for spec in args.model:
         label, path = spec.split("=", 1)
-        methods[label] = engine_method(Engine(path), 0)
+        methods[label] = engine_method(Engine(path, colour="model"), 0)  # as they were made
     methods["gamma matched to reference mean"] = None
     sheet: list = []
     print(f"{len(refs)} held-out references, {len(dicm)} DICM photos, seed {SEED}\n")
