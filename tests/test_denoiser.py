@@ -103,3 +103,11 @@ def test_engine_reduces_amplified_noise_only_where_the_curves_lifted():
     assert engine.reduce_noise(rendered, maps, maps.iterations, 0.0) is rendered
     untouched = engine.reduce_noise(dark, maps, 0.0, 1.0)  # strength 0 curves: gain 1
     assert maps.noise is not None and maps.noise.typical < 0.01 or untouched is dark
+
+
+def test_the_network_is_never_told_more_noise_than_it_was_trained_for():
+    image = noisy((64, 80, 3))
+    stage = Denoiser(random_net(), cpu())
+    at_most = stage(image, np.full((32, 40, 3), denoiser_module.SIGMA_MAX, np.float32))
+    beyond = stage(image, np.full((32, 40, 3), 0.9, np.float32))  # pure noise lifted 40x
+    assert np.array_equal(at_most, beyond)
