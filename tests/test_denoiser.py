@@ -14,6 +14,7 @@ from zerodce_core.denoiser import Denoiser
 from zerodce_core.engine import Engine
 from zerodce_core.errors import ZeroDCEError
 from zerodce_core.model import DCENet, NoiseNet, NoiseUNet
+from zerodce_core.noise import measure_noise
 
 
 def random_net(seed: int = 0, cls: type[NoiseNet] = NoiseNet) -> NoiseNet:
@@ -111,3 +112,15 @@ def test_the_network_is_never_told_more_noise_than_it_was_trained_for():
     at_most = stage(image, np.full((32, 40, 3), denoiser_module.SIGMA_MAX, np.float32))
     beyond = stage(image, np.full((32, 40, 3), 0.9, np.float32))  # pure noise lifted 40x
     assert np.array_equal(at_most, beyond)
+
+
+def test_only_the_noise_the_lift_added_is_removed():
+    assert np.allclose(denoiser_module.amplified(np.array([0.5, 1.0, 7.0])),
+                       [0.0, 0.0, np.sqrt(48.0)])
+    photo = noisy((64, 80, 3)) // 4  # dark: the curves lift it
+    profile = measure_noise(photo)
+    maps = np.full((24, 64, 80), -0.5, np.float32)
+    unlifted = Denoiser.sigma_map(profile, photo, maps, 0.0, 8)  # strength 0: nothing lifted
+    assert not unlifted.any()
+    lifted = Denoiser.sigma_map(profile, photo, maps, 8.0, 8)
+    assert (lifted > 0).mean() > 0.5 and lifted.max() > 0.02

@@ -41,6 +41,13 @@ SKIP_BELOW = 0.002
 SIGMA_MAX = 0.25
 
 
+def amplified(gain: np.ndarray) -> np.ndarray:
+    """The share of the noise after a lift of `gain` that the lift added: a photo's own
+    noise (gain 1) is part of the photo and stays; sqrt(gain^2 - 1) of it is new. Nearly the
+    gain itself where the lift is strong (0.99 of it at 7x), none where nothing was lifted."""
+    return np.sqrt(np.maximum(gain * gain - 1.0, 0.0))
+
+
 class Denoiser:
     """A loaded noise model on a device; call it on a rendered image and its curve maps."""
 
@@ -71,10 +78,12 @@ class Denoiser:
         peak = int(np.iinfo(small_rgb.dtype).max)
         unit = small_rgb.astype(np.float32) / np.float32(peak)
         if levels is None:
-            return noise_map(profile, unit, curve_gain(unit, small_maps, strength, iterations))
-        slope = np.gradient(levels) * np.float32(peak)
-        gain = curve_gain(levels[small_rgb], small_maps, strength, iterations) * slope[small_rgb]
-        return noise_map(profile, unit, gain)
+            gain = curve_gain(unit, small_maps, strength, iterations)
+        else:
+            slope = np.gradient(levels) * np.float32(peak)
+            gain = curve_gain(levels[small_rgb], small_maps, strength, iterations) * \
+                slope[small_rgb]
+        return noise_map(profile, unit, amplified(gain))
 
     def __call__(self, enhanced: np.ndarray, sigma_small: np.ndarray,
                  strength: float = 1.0) -> np.ndarray:
