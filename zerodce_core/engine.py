@@ -247,6 +247,8 @@ class Engine:
         """
         started = time.perf_counter()
         rgb, alpha, gray = split_channels(image)
+        if not rgb.flags.writeable:  # np.asarray of a PIL image: torch warns on read-only arrays
+            rgb = rgb.copy()
         mode = one_of("mode", mode or self.mode, get_args(Mode))
         fast_size = fast_size or self.fast_size
         height, width = rgb.shape[:2]
@@ -386,8 +388,8 @@ def _fit(height: int, width: int, max_side: int) -> tuple[int, int]:
 
 def _resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Antialiased downscale of an (H, W, C) uint8/uint16 array to (h, w)."""
-    if not image.flags.writeable:  # read-only (a decoded frame, a cached photo): torch only
-        image = image.copy()      # reads it, but warns about non-writable arrays
+    if not image.flags.writeable:  # read-only (a cached photo): torch only reads it, but
+        image = image.copy()      # warns about non-writable arrays
     tensor = torch.from_numpy(image).permute(2, 0, 1)[None]
     if image.dtype == np.uint8:
         out = F.interpolate(tensor.contiguous(memory_format=torch.channels_last), size=size,
