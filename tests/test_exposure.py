@@ -22,6 +22,7 @@ from zerodce_core.exposure import (
     highlight_level,
     mean_level,
     to_linear,
+    to_srgb,
 )
 from zerodce_core.model import build_model
 
@@ -151,3 +152,8 @@ def test_the_fitted_gain_brings_the_mean_to_the_target(target: float):
     assert gain > 1
     assert float(exposure_lut(gain, 255)[photo].mean()) == pytest.approx(target, abs=0.002)
     assert fit_gain(np.full((4, 4, 3), 200, np.uint8), target) == 1.0  # bright enough already
+
+
+def test_srgb_round_trip():
+    v = np.linspace(0, 1, 101)
+    assert np.allclose(to_srgb(to_linear(v)), v, atol=1e-9)

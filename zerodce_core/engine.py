@@ -237,18 +237,18 @@ class Engine:
         `fast_size` overrides the engine's for this call (video estimates on smaller copies).
         `exposure` is the mean level the output should have (exposure-conditioned models);
         None picks it from the photo (`exposure.auto_exposure`). Models trained for one level
-        ignore it. `network_level` skips the calibration and asks the net for that level,
-        `gain` the fitting of the exposure gain (video reuses the previous frame's between
-        recalibrations).
+        ignore it. `network_level` skips the calibration and asks the net for that level
+        (video reuses the previous frame's between recalibrations); `gain` skips the fitting
+        of the exposure gain (1: the curves do all of the lift).
 
         Conditioned models reach the level in two steps (see `exposure`): a gain in linear
         light does the share `exposure.gain_share` of the lift, the curves the rest; the
         network sees the photo after the gain.
         """
         started = time.perf_counter()
+        if not image.flags.writeable:  # np.asarray of a PIL image: torch warns on read-only
+            image = image.copy()       # arrays (the pixels, the alpha a preview resizes)
         rgb, alpha, gray = split_channels(image)
-        if not rgb.flags.writeable:  # np.asarray of a PIL image: torch warns on read-only arrays
-            rgb = rgb.copy()
         mode = one_of("mode", mode or self.mode, get_args(Mode))
         fast_size = fast_size or self.fast_size
         height, width = rgb.shape[:2]
@@ -388,8 +388,6 @@ def _fit(height: int, width: int, max_side: int) -> tuple[int, int]:
 
 def _resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Antialiased downscale of an (H, W, C) uint8/uint16 array to (h, w)."""
-    if not image.flags.writeable:  # read-only (a cached photo): torch only reads it, but
-        image = image.copy()      # warns about non-writable arrays
     tensor = torch.from_numpy(image).permute(2, 0, 1)[None]
     if image.dtype == np.uint8:
         out = F.interpolate(tensor.contiguous(memory_format=torch.channels_last), size=size,

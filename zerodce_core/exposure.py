@@ -52,6 +52,14 @@ HIGHLIGHT_SHARE = 0.01
 KNEE = 0.6
 #: The largest exposure gain (linear light): 8 stops.
 MAX_GAIN = 256.0
+#: Bisection steps of `fit_gain`: 8 stops / 2^14, a 0.03% step in gain.
+GAIN_STEPS = 14
+#: A photo this close to its target (mean level) gets no gain: a well-exposed photo's own
+#: level is its target, and rounding must not make it a gain of 1.00001.
+GAIN_TOLERANCE = 1e-4
+#: The sRGB transfer function (IEC 61966-2-1), shared with the ONNX graphs (`export/gain.py`).
+SRGB_THRESHOLD, LINEAR_THRESHOLD = 0.04045, 0.0031308
+SRGB_SLOPE, SRGB_OFFSET, SRGB_SCALE, SRGB_GAMMA = 12.92, 0.055, 1.055, 2.4
 #: The range a user (or the Brightness control) may ask for.
 LIMITS = EXPOSURE_RANGE
 #: A photo this far below its target level gets the curves at full strength; closer ones
@@ -96,13 +104,14 @@ def gain_share(level: float, highlight: float | None) -> float:
 
 
 def to_linear(srgb: np.ndarray) -> np.ndarray:
-    return np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+    return np.where(srgb <= SRGB_THRESHOLD, srgb / SRGB_SLOPE,
+                    ((srgb + SRGB_OFFSET) / SRGB_SCALE) ** SRGB_GAMMA)
 
 
 def to_srgb(linear: np.ndarray) -> np.ndarray:
     linear = np.clip(linear, 0.0, 1.0)
-    return np.where(linear <= 0.0031308, 12.92 * linear,
-                    1.055 * np.power(linear, 1 / 2.4) - 0.055)
+    return np.where(linear <= LINEAR_THRESHOLD, SRGB_SLOPE * linear,
+                    SRGB_SCALE * np.power(linear, 1 / SRGB_GAMMA) - SRGB_OFFSET)
 
 
 def gained(linear: np.ndarray, gain: float) -> np.ndarray:
@@ -147,12 +156,6 @@ def fit_gain(rgb: np.ndarray, target: float) -> float:
         low, high = (middle, high) if level(2.0**middle) < target else (low, middle)
     return float(2.0 ** ((low + high) / 2))
 
-
-#: Bisection steps of `fit_gain`: 8 stops / 2^14, a 0.03% step in gain.
-GAIN_STEPS = 14
-#: A photo this close to its target (mean level) gets no gain: a well-exposed photo's own
-#: level is its target, and rounding must not make it a gain of 1.00001.
-GAIN_TOLERANCE = 1e-4
 
 
 def auto_exposure(level: float, highlight: float | None = None) -> float:

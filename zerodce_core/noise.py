@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .exposure import to_linear, to_srgb
+
 LEVEL_BINS = 16
 BLOCK = 8
 #: Of the blocks at one level, this quantile of their noise estimates is taken: flat blocks
@@ -31,15 +33,6 @@ _LAPLACE = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
 
 
 # --------------------------------------------------------------------------- simulation
-
-
-def srgb_to_linear(v: np.ndarray) -> np.ndarray:
-    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
-
-
-def linear_to_srgb(v: np.ndarray) -> np.ndarray:
-    v = np.clip(v, 0.0, 1.0)
-    return np.where(v <= 0.0031308, v * 12.92, 1.055 * np.power(v, 1 / 2.4) - 0.055)
 
 
 @dataclass(frozen=True)
@@ -73,7 +66,7 @@ def synthesize_low_light(reference: np.ndarray, shot: CameraNoise,
     `clean` went through the same exposure cut, mosaic and demosaic without noise, so
     noisy - clean is the sensor noise alone (what a denoiser should remove).
     """
-    linear = srgb_to_linear(reference.astype(np.float64) / 255.0) * shot.exposure
+    linear = to_linear(reference.astype(np.float64) / 255.0) * shot.exposure
     mosaic = _bayer(linear)
     electrons = rng.poisson(mosaic * shot.photons) / shot.photons
     noisy_raw = electrons + rng.normal(0.0, shot.read_noise, mosaic.shape)
@@ -94,7 +87,7 @@ def _develop(raw: np.ndarray, jpeg_quality: int | None) -> np.ndarray:
     """Demosaic (bilinear, as cheap cameras and phones' fast paths do), sRGB, 8 bits, JPEG."""
     raw16 = np.clip(raw * 65535.0 + 0.5, 0, 65535).astype(np.uint16)
     linear = cv2.cvtColor(raw16, cv2.COLOR_BayerBG2RGB).astype(np.float64) / 65535.0
-    out = np.clip(linear_to_srgb(linear) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    out = np.clip(to_srgb(linear) * 255.0 + 0.5, 0, 255).astype(np.uint8)
     if jpeg_quality is None:
         return out
     ok, data = cv2.imencode(".jpg", out[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])

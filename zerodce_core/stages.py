@@ -45,10 +45,7 @@ class Ahead(Generic[T]):
         self._source = iter(source)
         self._queue: queue.Queue[tuple[str, object]] = queue.Queue(max(depth, 1))
         self._stop = threading.Event()
-        self._thread = None
-        if depth > 0:
-            self._thread = threading.Thread(target=self._run, name=name)
-            self._thread.start()
+        self._thread = _started(self._run, name) if depth > 0 else None
 
     def _run(self) -> None:
         yield_to_compute()
@@ -97,10 +94,7 @@ class Behind:
         self._queue: queue.Queue[Callable[[], object] | None] = queue.Queue(max(depth, 1))
         self._error: BaseException | None = None
         self._abort = threading.Event()
-        self._thread = None
-        if depth > 0:
-            self._thread = threading.Thread(target=self._run, name=name)
-            self._thread.start()
+        self._thread = _started(self._run, name) if depth > 0 else None
 
     def _run(self) -> None:
         yield_to_compute()
@@ -136,3 +130,9 @@ class Behind:
         if self._error is not None:
             error, self._error = self._error, None
             raise error
+
+
+def _started(target: Callable[[], None], name: str) -> threading.Thread:
+    thread = threading.Thread(target=target, name=name)
+    thread.start()
+    return thread

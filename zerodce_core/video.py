@@ -229,6 +229,8 @@ class FrameEnhancer:
         maps = curves.maps.astype(np.float32) * np.float32(curves.map_scale)
         maps = self.smoother(maps, rgb)
         gain = self.smoother.smooth_gain(curves.gain)
+        if gain == curves.gain:  # the estimate's own table (no gain, a cut, no smoothing)
+            return dataclasses.replace(curves, maps=maps)
         levels = None if gain == 1.0 else exposure_lut(gain, int(np.iinfo(rgb.dtype).max))
         return dataclasses.replace(curves, maps=maps, gain=gain, levels=levels)
 

@@ -21,20 +21,17 @@ from onnx import TensorProto
 from .. import exposure as auto
 from .graph import GraphBuilder
 
-# The sRGB transfer function of `exposure.to_linear` / `exposure.to_srgb` (IEC 61966-2-1);
 # tests/test_onnx_export.py checks `lift` against `exposure.exposure_lut` code by code.
-SRGB_THRESHOLD, LINEAR_THRESHOLD = 0.04045, 0.0031308
-SRGB_SLOPE, SRGB_OFFSET, SRGB_SCALE, SRGB_GAMMA = 12.92, 0.055, 1.055, 2.4
 
 
 def to_linear(g: GraphBuilder, srgb: str) -> str:
     """`exposure.to_linear`, elementwise on a float32 tensor."""
     f32 = np.float32
-    straight = g.op("Div", srgb, g.constant(SRGB_SLOPE, f32))
-    curved = g.op("Pow", g.op("Div", g.op("Add", srgb, g.constant(SRGB_OFFSET, f32)),
-                              g.constant(SRGB_SCALE, f32)),
-                  g.constant(SRGB_GAMMA, f32))
-    return g.op("Where", g.op("LessOrEqual", srgb, g.constant(SRGB_THRESHOLD, f32)),
+    straight = g.op("Div", srgb, g.constant(auto.SRGB_SLOPE, f32))
+    curved = g.op("Pow", g.op("Div", g.op("Add", srgb, g.constant(auto.SRGB_OFFSET, f32)),
+                              g.constant(auto.SRGB_SCALE, f32)),
+                  g.constant(auto.SRGB_GAMMA, f32))
+    return g.op("Where", g.op("LessOrEqual", srgb, g.constant(auto.SRGB_THRESHOLD, f32)),
                 straight, curved)
 
 
@@ -42,11 +39,11 @@ def to_srgb(g: GraphBuilder, linear: str) -> str:
     """`exposure.to_srgb` (clipped to [0, 1] first), elementwise on a float32 tensor."""
     f32 = np.float32
     linear = g.op("Clip", linear, g.constant(0.0, f32), g.constant(1.0, f32))
-    straight = g.op("Mul", linear, g.constant(SRGB_SLOPE, f32))
-    curved = g.op("Sub", g.op("Mul", g.constant(SRGB_SCALE, f32),
-                              g.op("Pow", linear, g.constant(1 / SRGB_GAMMA, f32))),
-                  g.constant(SRGB_OFFSET, f32))
-    return g.op("Where", g.op("LessOrEqual", linear, g.constant(LINEAR_THRESHOLD, f32)),
+    straight = g.op("Mul", linear, g.constant(auto.SRGB_SLOPE, f32))
+    curved = g.op("Sub", g.op("Mul", g.constant(auto.SRGB_SCALE, f32),
+                              g.op("Pow", linear, g.constant(1 / auto.SRGB_GAMMA, f32))),
+                  g.constant(auto.SRGB_OFFSET, f32))
+    return g.op("Where", g.op("LessOrEqual", linear, g.constant(auto.LINEAR_THRESHOLD, f32)),
                 straight, curved)
 
 
