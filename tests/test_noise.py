@@ -23,11 +23,24 @@ def test_low_light_shot_is_darker_and_noisier_than_its_clean_twin():
     rng = np.random.default_rng(0)
     reference = smooth_photo()
     noisy, clean = synthesize_low_light(reference, CameraNoise(0.05, 500.0, 2e-3, None), rng)
-    assert noisy.dtype == clean.dtype == np.uint8
-    assert clean.mean() < reference.mean() / 2
-    assert abs(float(noisy.mean()) - float(clean.mean())) < 3  # noise is zero-mean
-    assert (noisy.astype(float) - clean).std() > 2  # levels of noise the curves will amplify
-    assert measure_noise(noisy).typical > 2 * measure_noise(clean).typical
+    assert noisy.dtype == np.uint8 and clean.dtype == np.float32
+    assert 0 <= clean.min() and clean.max() <= 1
+    assert clean.mean() * 255 < reference.mean() / 2
+    assert abs(float(noisy.mean()) - 255 * float(clean.mean())) < 3  # noise is zero-mean
+    assert (noisy - 255.0 * clean).std() > 2  # levels of noise the curves will amplify
+    clean8 = np.round(clean * 255).astype(np.uint8)
+    assert measure_noise(noisy).typical > 2 * measure_noise(clean8).typical
+
+
+def test_the_clean_twin_is_neither_rounded_nor_compressed():
+    """Dark shots fall on few 8-bit codes; the clean twin keeps the steps between them, so a
+    denoiser trained toward it learns to remove the banding a lift makes of them."""
+    rng = np.random.default_rng(2)
+    noisy, clean = synthesize_low_light(smooth_photo(), CameraNoise(1 / 50, 3000.0, 1e-3, 75),
+                                        rng)
+    codes = clean * 255
+    assert np.abs(codes - np.round(codes)).mean() > 0.1
+    assert len(np.unique(clean)) > 4 * len(np.unique(noisy))
 
 
 def test_drawn_shots_stay_in_the_calibrated_ranges():

@@ -4,7 +4,8 @@ Three uses share this module, so they agree on what "noise" means:
 - the quality benchmark and the denoiser's training data make dark, noisy photos from
   well-exposed ones the way a camera would (`synthesize_low_light`): linear light, less
   exposure, Poisson shot noise plus Gaussian read noise on a Bayer mosaic, demosaicing
-  (which correlates the noise across neighbours and colours), sRGB, 8-bit, maybe JPEG;
+  (which correlates the noise across neighbours and colours), sRGB, 8-bit, maybe JPEG,
+  and beside it the same shot as a noise-free camera would have taken it;
 - the denoiser measures the noise of the photo it is given (`measure_noise`): per channel,
   as a function of level, from the flattest blocks, so a clean daylight photo reads near zero;
 - `noise_map` carries that input noise through the curves: each iteration
@@ -61,16 +62,21 @@ READ_NOISE = (4e-4, 3e-3)
 
 def synthesize_low_light(reference: np.ndarray, shot: CameraNoise,
                          rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """(noisy, clean) dark versions of a uint8 RGB reference, both uint8 RGB.
+    """(noisy uint8 RGB, clean float32 RGB in [0, 1]): dark versions of a uint8 reference.
 
-    `clean` went through the same exposure cut, mosaic and demosaic without noise, so
-    noisy - clean is the sensor noise alone (what a denoiser should remove).
+    `clean` went through the same exposure cut, mosaic and demosaic with no noise, no 8-bit
+    rounding and no JPEG: what the camera would have recorded without noise. Rounding and
+    compression of a dark shot are damage a lift amplifies as it does the sensor's noise
+    (steps of one code become bands, JPEG blocks become blotches), so a denoiser learns to
+    remove them too, and noisy - clean is all of it.
     """
     linear = to_linear(reference.astype(np.float64) / 255.0) * shot.exposure
     mosaic = _bayer(linear)
     electrons = rng.poisson(mosaic * shot.photons) / shot.photons
     noisy_raw = electrons + rng.normal(0.0, shot.read_noise, mosaic.shape)
-    return _develop(noisy_raw, shot.jpeg_quality), _develop(mosaic, shot.jpeg_quality)
+    noisy = np.clip(to_srgb(_demosaic(noisy_raw)) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    clean = to_srgb(_demosaic(mosaic)).astype(np.float32)
+    return _jpeg(noisy, shot.jpeg_quality), clean
 
 
 def _bayer(linear: np.ndarray) -> np.ndarray:
@@ -83,14 +89,18 @@ def _bayer(linear: np.ndarray) -> np.ndarray:
     return raw
 
 
-def _develop(raw: np.ndarray, jpeg_quality: int | None) -> np.ndarray:
-    """Demosaic (bilinear, as cheap cameras and phones' fast paths do), sRGB, 8 bits, JPEG."""
+def _demosaic(raw: np.ndarray) -> np.ndarray:
+    """Linear RGB from an RGGB mosaic, bilinear as cheap cameras and phones' fast paths do
+    (16 bits: finer than a 1/50 exposure's darkest steps)."""
     raw16 = np.clip(raw * 65535.0 + 0.5, 0, 65535).astype(np.uint16)
-    linear = cv2.cvtColor(raw16, cv2.COLOR_BayerBG2RGB).astype(np.float64) / 65535.0
-    out = np.clip(to_srgb(linear) * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    if jpeg_quality is None:
-        return out
-    ok, data = cv2.imencode(".jpg", out[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])
+    return cv2.cvtColor(raw16, cv2.COLOR_BayerBG2RGB).astype(np.float64) / 65535.0
+
+
+def _jpeg(rgb: np.ndarray, quality: int | None) -> np.ndarray:
+    """`rgb` (uint8) through a JPEG round trip at `quality` (None: unchanged)."""
+    if quality is None:
+        return rgb
+    ok, data = cv2.imencode(".jpg", rgb[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])
     return cv2.imdecode(data, cv2.IMREAD_COLOR)[..., ::-1].copy()
 
 

@@ -3,11 +3,13 @@
 Zero-reference stays true: no real noisy/clean pairs exist here. Each sample starts from a
 well-exposed photo, is darkened and given sensor noise by the same physical model the quality
 benchmark uses (`noise.synthesize_low_light`), and the noisy and the noise-free dark versions
-both go through one random set of brightening curves. The network sees the brightened noisy
-image and the noise map the app would compute for it (noise measured in the dark input,
-times the curves' gain) and must return the brightened noise-free one. A share of samples
-are clean photos with mild curves, whose target is the input itself: on clean photos the
-model must change nothing.
+both go through one random lift as the engine makes them (an exposure gain, random
+brightening curves). The network sees the brightened noisy image and the noise map the app
+would compute for it (noise measured in the dark input, times the lift's gain) and must return
+the brightened noise-free one: the noise-free version is never rounded to 8 bits nor
+JPEG-compressed, so banding and blocks the lift amplifies are to be removed as well. A share
+of samples are clean photos with mild curves, whose target is the input itself: on clean
+photos the model must change nothing.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ import torch
 from torch import nn
 
 from .data import ImageCache, ImageRecord
+from .denoiser import Denoiser
+from .exposure import exposure_lut, fit_gain, gained, to_linear, to_srgb
 from .model import build_model
-from .noise import CameraNoise, curve_gain, measure_noise, noise_map, synthesize_low_light
+from .noise import CameraNoise, measure_noise, synthesize_low_light
 
 if TYPE_CHECKING:
     from .trainer import TrainConfig
@@ -39,17 +43,19 @@ GRADIENT_WEIGHT = 0.5
 ITERATIONS = 8
 
 
-def random_curves(dark: np.ndarray, target: float, rng: np.random.Generator) -> np.ndarray:
-    """One (3, H, W) float32 curve map, reused by every iteration, lifting `dark` to ~target.
+def random_curves(start: np.ndarray, target: float, rng: np.random.Generator) -> np.ndarray:
+    """One (3, H, W) float32 curve map, reused by every iteration, lifting `start` (float
+    RGB in [0, 1]) to a mean near `target` (or leaving it about as it is, if already there).
 
     A smooth random field (stronger lift in some regions, like the network's maps) around a
-    base level found by bisection so the result's mean lands near `target`.
+    base level found by bisection.
     """
-    height, width = dark.shape[:2]
+    height, width = start.shape[:2]
     field = cv2.resize(rng.normal(0, 1, (4, 4)).astype(np.float32), (width, height),
                        interpolation=cv2.INTER_CUBIC)
     field *= np.float32(rng.uniform(0.0, 0.25))
-    x = dark.astype(np.float32)[::4, ::4] / 255.0
+    x = start[::4, ::4]
+    target = max(target, float(x.mean()))
     small = field[::4, ::4, None]
     low, high = -1.0, 0.2  # x + a(x^2 - x) brightens for negative a (the official convention)
     for _ in range(20):
@@ -64,45 +70,61 @@ def random_curves(dark: np.ndarray, target: float, rng: np.random.Generator) -> 
 
 
 def apply_map(rgb: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """float32 HxWx3 in [0, 1]: `rgb` (uint8) through ITERATIONS curves with map `a`."""
-    x = rgb.astype(np.float32) / 255.0
+    """float32 HxWx3 in [0, 1]: float RGB `rgb` in [0, 1] through ITERATIONS curves of map `a`."""
+    x = rgb.astype(np.float32)
     alpha = a.transpose(1, 2, 0)
     for _ in range(ITERATIONS):
         x += alpha * (x * x - x)
     return np.clip(x, 0.0, 1.0)
 
 
+def random_gain(dark: np.ndarray, target: float, rng: np.random.Generator) -> float:
+    """The exposure gain the engine might use on `dark` (uint8): its share of the lift to
+    `target` is all (an evenly underexposed photo), none (a night scene: the curves lift it
+    all) or between, as `exposure.gain_share` decides per photo."""
+    share = rng.choice([0.0, 1.0, rng.uniform()], p=[0.25, 0.35, 0.4])
+    return fit_gain(dark[::4, ::4], target) ** share if share else 1.0
+
+
 def make_sample(clean: np.ndarray, rng: np.random.Generator, crop: int
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(input uint8 HxWx3, target float32 HxWx3, sigma float32 H/2xW/2x3) for one crop.
 
-    `clean` is a larger context (>= 2 crop) so the noise is measured on more than the crop,
-    as on a whole photo at inference.
+    The lift is the engine's: an exposure gain in linear light (maybe) then curves, and the
+    noise map is the engine's own (`Denoiser.sigma_map`), so the network learns on what it
+    will be told. `clean` is a larger context (>= 2 crop) so the noise is measured on more
+    than the crop, as on a whole photo at inference.
     """
     if rng.random() < CLEAN_SHARE:
-        dark_noisy = dark_clean = clean
-        target_level = float(clean.mean() / 255) * rng.uniform(1.0, 1.3)
+        dark, truth = clean, clean.astype(np.float32) / 255
+        target_level = float(truth.mean()) * rng.uniform(1.0, 1.3)
+        gain = 1.0
     else:
-        shot = CameraNoise.draw(rng)
-        dark_noisy, dark_clean = synthesize_low_light(clean, shot, rng)
+        dark, truth = synthesize_low_light(clean, CameraNoise.draw(rng), rng)
         target_level = rng.uniform(0.3, 0.6)
-    a = random_curves(dark_noisy, min(target_level, 0.9), rng)
-    enhanced = apply_map(dark_noisy, a)
-    target = apply_map(dark_clean, a) if dark_clean is not dark_noisy else enhanced
-    profile = measure_noise(dark_noisy)
-    height, width = dark_noisy.shape[:2]
-    small = (width // GAIN_SCALE, height // GAIN_SCALE)
-    small_rgb = cv2.resize(dark_noisy, small, interpolation=cv2.INTER_AREA).astype(np.float32)
-    small_maps = np.stack([cv2.resize(m, small, interpolation=cv2.INTER_AREA) for m in a])
-    gain = curve_gain(small_rgb / 255.0, small_maps, ITERATIONS, ITERATIONS)
-    sigma = noise_map(profile, small_rgb / 255.0, gain)
-    sigma = cv2.resize(sigma, (width // 2, height // 2), interpolation=cv2.INTER_LINEAR)
+        gain = random_gain(dark, target_level, rng)
+    levels = exposure_lut(gain, 255) if gain != 1.0 else None
+    start = dark.astype(np.float32) / 255 if levels is None else levels[dark]
+    a = random_curves(start, min(target_level, 0.9), rng)
+    height, width = dark.shape[:2]
     top = int(rng.integers(0, (height - crop) // 2 + 1)) * 2
     left = int(rng.integers(0, (width - crop) // 2 + 1)) * 2
     window = np.s_[top : top + crop, left : left + crop]
     half = np.s_[top // 2 : (top + crop) // 2, left // 2 : (left + crop) // 2]
-    noisy8 = np.clip(enhanced[window] * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    return noisy8, target[window], sigma[half]
+    truth = truth[window]
+    if levels is not None:
+        truth = to_srgb(gained(to_linear(truth), gain)).astype(np.float32)
+    crop_maps = a[:, window[0], window[1]]
+    enhanced = apply_map(start[window], crop_maps)
+    target = apply_map(truth, crop_maps)
+    small = (width // GAIN_SCALE, height // GAIN_SCALE)
+    small_rgb = cv2.resize(dark, small, interpolation=cv2.INTER_AREA)
+    small_maps = np.stack([cv2.resize(m, small, interpolation=cv2.INTER_AREA) for m in a])
+    sigma = Denoiser.sigma_map(measure_noise(dark), small_rgb, small_maps, ITERATIONS,
+                               ITERATIONS, levels)
+    sigma = cv2.resize(sigma, (width // 2, height // 2), interpolation=cv2.INTER_LINEAR)
+    noisy8 = np.clip(enhanced * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    return noisy8, target, sigma[half]
 
 
 def well_exposed(rgb: np.ndarray) -> bool:
