@@ -78,3 +78,14 @@ def test_curve_gain_is_the_derivative_of_the_curves():
         numeric = (curves(rgb + step, strength) - curves(rgb - step, strength)) / (2 * step)
         assert curve_gain(rgb, maps, strength, 8) == pytest.approx(numeric, rel=1e-3, abs=1e-4)
     assert np.all(curve_gain(rgb, maps, 0.0, 8) == 1.0)
+
+
+def test_a_dark_sky_beside_clipped_black_is_measured_at_its_own_noise():
+    """A night shot: a sky at code 3 with one code of noise beside pure black. The black
+    tells nothing of the noise and must not pull the sky's reading toward zero."""
+    rng = np.random.default_rng(3)
+    photo = np.zeros((256, 256, 3), np.uint8)
+    photo[:128] = np.clip(np.round(rng.normal(3.0, 1.0, (128, 256, 3))), 0, 255)
+    profile = measure_noise(photo)
+    sky = profile.at(np.full((1, 3), 3 / 255, np.float32))[0] * 255
+    assert np.all((sky > 0.7) & (sky < 1.3))

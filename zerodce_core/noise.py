@@ -25,6 +25,9 @@ import numpy as np
 
 from .exposure import to_linear, to_srgb
 
+#: Level bins, evenly spaced in the square root of the level: shot noise grows as its square
+#: root, and a night shot lives in its lowest codes (bins end at 1, 4, 9, 16... codes of 255),
+#: where even bins of 16 codes each would pool a sky at code 3 with clipped black.
 LEVEL_BINS = 16
 BLOCK = 8
 #: Of the blocks at one level, this quantile of their noise estimates is taken: flat blocks
@@ -132,14 +135,17 @@ def measure_noise(rgb: np.ndarray, max_pixels: int = 2_000_000) -> NoiseProfile:
 
     Immerkaer's Laplacian cancels smooth shading and keeps the noise; per block its mean
     absolute value gives a sigma, and per level bin a low quantile of those sigmas picks
-    the flat blocks. Large photos are measured on evenly spaced row bands.
+    the flat blocks. Blocks without any variation (clipped black or white, or flattened
+    by JPEG) tell nothing of the noise and are left out: a JPEG night sky is mostly such
+    blocks, whose steps between each other are the noise a lift turns into blotches.
+    Large photos are measured on evenly spaced row bands.
     """
     peak = float(np.iinfo(rgb.dtype).max)
     rows = _sample_rows(rgb.shape[0], rgb.shape[1], max_pixels)
     image = rgb[rows].astype(np.float32) / peak
     height = image.shape[0] // BLOCK * BLOCK
     width = image.shape[1] // BLOCK * BLOCK
-    levels = (np.arange(LEVEL_BINS) + 0.5) / LEVEL_BINS
+    levels = ((np.arange(LEVEL_BINS) + 0.5) / LEVEL_BINS) ** 2
     sigma = np.zeros((3, LEVEL_BINS), np.float32)
     if height < BLOCK or width < BLOCK:
         return NoiseProfile(levels, sigma)
@@ -168,11 +174,13 @@ def _block_mean(plane: np.ndarray) -> np.ndarray:
 
 
 def _per_level(level: np.ndarray, noise: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    """A low quantile of block noise per level bin; empty bins take their neighbours' values."""
-    index = np.minimum((level * LEVEL_BINS).astype(int), LEVEL_BINS - 1)
+    """A low quantile of block noise per level bin, of the blocks with any noise at all;
+    empty bins take their neighbours' values."""
+    index = np.minimum((np.sqrt(level) * LEVEL_BINS).astype(int), LEVEL_BINS - 1)
     values = np.full(LEVEL_BINS, np.nan, np.float32)
+    varied = noise > 0
     for b in range(LEVEL_BINS):
-        found = noise[index == b]
+        found = noise[(index == b) & varied]
         if found.size >= 8:
             values[b] = np.quantile(found, FLAT_QUANTILE)
     known = ~np.isnan(values)
