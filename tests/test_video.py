@@ -304,16 +304,26 @@ def packets(path: Path) -> list[tuple[str, int | None, bytes]]:
         return [(p.stream.type, p.pts, bytes(p)) for p in container.demux() if p.size]
 
 
-def test_an_encoder_failure_surfaces_and_leaves_no_output(engine, tmp_path, monkeypatch):
+@pytest.mark.parametrize("where", ["encoder", "temporal filter"])
+def test_a_failure_mid_video_surfaces_and_leaves_no_output(engine, tmp_path, monkeypatch,
+                                                           where):
     import zerodce_core.video as video
+    from zerodce_core.temporal import TemporalDenoiser
+
+    owner, name = (video, "_encode") if where == "encoder" else (TemporalDenoiser, "filter")
+    real = getattr(owner, name)
+    calls = []
 
     def broken(*args):
-        raise av.error.InvalidDataError(1094995529, "encoder broke")
+        calls.append(args)
+        if len(calls) > 3:
+            raise av.error.InvalidDataError(1094995529, f"{where} broke")
+        return real(*args)
 
-    monkeypatch.setattr(video, "_encode", broken)
+    monkeypatch.setattr(owner, name, broken)
     source = make_clip(tmp_path / "clip.mp4")
     target = tmp_path / "out" / "clip.mp4"
-    with pytest.raises(VideoError, match="encoder broke"):
+    with pytest.raises(VideoError, match=f"{where} broke"):
         list(enhance_video(engine, source, target))
     assert not target.parent.exists() or list(target.parent.iterdir()) == []
 
@@ -369,21 +379,3 @@ def test_denoise_zero_leaves_video_frames_as_the_curves_made_them(engine, monkey
     for frame in static_frames(3):
         assert np.array_equal(enhancer(frame), engine.render(twin.curves(frame)))
 
-
-def test_a_denoiser_failure_mid_video_leaves_no_output(engine, tmp_path, monkeypatch):
-    from zerodce_core.temporal import TemporalDenoiser
-
-    seen = []
-
-    def failing(self, frame, sigma, strength=1.0):
-        seen.append(frame)
-        if len(seen) == 4:
-            raise RuntimeError("filter broke")
-        return frame
-
-    monkeypatch.setattr(TemporalDenoiser, "filter", failing)
-    source = make_clip(tmp_path / "clip.mp4")
-    target = tmp_path / "out" / "clip.mp4"
-    with pytest.raises(RuntimeError, match="filter broke"):
-        list(enhance_video(engine, source, target))
-    assert not target.parent.exists() or list(target.parent.iterdir()) == []

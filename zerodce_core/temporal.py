@@ -39,7 +39,6 @@ import cv2
 import numba
 import numpy as np
 
-from .denoiser import SIGMA_MAX
 from .kernels import in_bands
 
 if TYPE_CHECKING:
@@ -137,7 +136,7 @@ class TemporalDenoiser:
             self._held = np.ones((height, width), np.float32)
             return frame
         peak = np.float32(np.iinfo(frame.dtype).max)
-        threshold = np.minimum(sigma, SIGMA_MAX).sum(axis=2, dtype=np.float32) * peak
+        threshold = sigma.sum(axis=2, dtype=np.float32) * peak
         noise = cv2.resize(threshold, (width, height), interpolation=cv2.INTER_LINEAR)
         frame = np.ascontiguousarray(frame).reshape(height, -1)
         average = self._average.reshape(height, -1)

@@ -61,11 +61,11 @@ from .noise import NoiseProfile, measure_noise
 from .output import OutputGuard
 from .pipeline import Look, develop
 from .stages import Ahead, Behind
-from .temporal import TemporalDenoiser
 from .validate import in_range, one_of, optional_in_range
 
 if TYPE_CHECKING:
     from .engine import CurveMaps, Engine
+    from .temporal import TemporalDenoiser
 
 VIDEO_EXTENSIONS = frozenset({".mp4", ".m4v", ".mov", ".mkv", ".avi", ".webm"})
 # Decoder name -> the encoder that keeps the input's codec.
@@ -247,7 +247,13 @@ class FrameEnhancer:
         self.smoother = smoother
         self.look = look
         self.curve_size = min(curve_size, engine.fast_size)
-        self.temporal = TemporalDenoiser() if denoiser == "temporal" else None
+        self.temporal: TemporalDenoiser | None = None
+        if denoiser == "temporal":
+            # Here, not at the top: the app imports this module to tell videos from photos
+            # while its window opens, before numba (and torch) load.
+            from .temporal import TemporalDenoiser
+
+            self.temporal = TemporalDenoiser()
         self._level: float | None = None
         self._frames = 0
         self._noise: NoiseProfile | None = None
