@@ -79,30 +79,47 @@ def _difference(frame, average, rows, out):
 
 @numba.njit(cache=True, nogil=True, fastmath=True)
 def _blend(frame, average, held, change, noise, strength, peak, still, moving, frames, rows,
-           out):
+           out, keep):
     """Take frame into `average` (H, 3W float32) and `held` (H, W: frames it holds) for rows
     `rows`, each pixel by how far `change` (its 3x3 difference) is beyond `noise` (the
-    threshold there); out (H, 3W, frame's type) = frame + strength * (average - frame)."""
+    threshold there); out (H, 3W, frame's type) = frame + strength * (average - frame).
+    `keep` (3W) is scratch: each pixel's weight of the average is worked out first, so the
+    blend itself is one contiguous loop over the row, which the compiler vectorises (twice
+    as fast as blending pixel by pixel)."""
     span = moving - still
     for y in range(rows[0], rows[1]):
         for x in range(held.shape[1]):
-            static = np.float32(0.0)  # no noise expected: any change is the picture's
-            if noise[y, x] > 0.0:
-                static = (moving - abs(change[y, x]) / noise[y, x]) / span
-                static = static if static < 1.0 else np.float32(1.0)
-                static = static if static > 0.0 else np.float32(0.0)
+            limit = noise[y, x]  # 0: no noise expected, any change is the picture's
+            static = (moving - abs(change[y, x]) / limit) / span if limit > 0.0 \
+                else np.float32(0.0)
+            static = static if static < 1.0 else np.float32(1.0)
+            static = static if static > 0.0 else np.float32(0.0)
             count = static * held[y, x] + np.float32(1.0)
             count = count if count < frames else frames
             held[y, x] = count
-            keep = np.float32(1.0) - np.float32(1.0) / count
-            for c in range(3):
-                k = 3 * x + c
-                value = np.float32(frame[y, k])
-                mean = value + keep * (average[y, k] - value)
-                average[y, k] = mean
-                result = value + strength * (mean - value) + np.float32(0.5)
-                result = result if result < peak else peak
-                out[y, k] = result if result > 0.0 else np.float32(0.0)
+            weight = np.float32(1.0) - np.float32(1.0) / count
+            keep[3 * x] = weight
+            keep[3 * x + 1] = weight
+            keep[3 * x + 2] = weight
+        for k in range(keep.shape[0]):
+            value = np.float32(frame[y, k])
+            mean = value + keep[k] * (average[y, k] - value)
+            average[y, k] = mean
+            result = value + strength * (mean - value) + np.float32(0.5)
+            result = result if result < peak else peak
+            out[y, k] = result if result > 0.0 else np.float32(0.0)
+
+
+class _Shot:
+    """The average of one shot's frames so far, and the planes each frame's filtering
+    writes, kept from frame to frame: allocating them anew (8 MB each at 1080p) measured
+    10-25% slower a frame, fresh memory being faulted in as it is first written."""
+
+    def __init__(self, frame: np.ndarray) -> None:
+        height, width = frame.shape[:2]
+        self.average = frame.astype(np.float32)  # (H, W, 3)
+        self.held = np.ones((height, width), np.float32)  # frames in the average
+        self.difference, self.change, self.noise = np.empty((3, height, width), np.float32)
 
 
 class TemporalDenoiser:
@@ -110,12 +127,11 @@ class TemporalDenoiser:
 
     def __init__(self, frames: int = FRAMES) -> None:
         self.frames = frames
-        self._average: np.ndarray | None = None  # (H, W, 3) float32
-        self._held: np.ndarray | None = None  # (H, W) float32: frames in the average
+        self._shot: _Shot | None = None
 
     def restart(self) -> None:
         """Forget the frames before (a scene cut): the next frame starts the average."""
-        self._average = self._held = None
+        self._shot = None
 
     def __call__(self, rendered: np.ndarray, curve_maps: CurveMaps, curve_strength: float,
                  strength: float = 1.0) -> np.ndarray:
@@ -130,26 +146,28 @@ class TemporalDenoiser:
         expected in it, at any size (it is resized)."""
         if frame.ndim != 3 or frame.shape[2] != 3:
             raise ValueError(f"the temporal filter needs (H, W, 3) frames, got {frame.shape}")
-        height, width = frame.shape[:2]
-        if self._average is None or self._average.shape != frame.shape:
-            self._average = frame.astype(np.float32)
-            self._held = np.ones((height, width), np.float32)
+        shot = self._shot
+        if shot is None or shot.average.shape != frame.shape:
+            self._shot = _Shot(frame)
             return frame
+        height, width = frame.shape[:2]
         peak = np.float32(np.iinfo(frame.dtype).max)
         threshold = sigma.sum(axis=2, dtype=np.float32) * peak
-        noise = cv2.resize(threshold, (width, height), interpolation=cv2.INTER_LINEAR)
+        noise = cv2.resize(threshold, (width, height), shot.noise, interpolation=cv2.INTER_LINEAR)
         frame = np.ascontiguousarray(frame).reshape(height, -1)
-        average = self._average.reshape(height, -1)
-        change = np.empty((height, width), np.float32)
-        in_bands(lambda rows: _difference(frame, average, rows, change), 0, height)
-        change = cv2.blur(change, (3, 3))
+        average = shot.average.reshape(height, -1)
+        in_bands(lambda rows: _difference(frame, average, rows, shot.difference), 0, height)
+        change = cv2.blur(shot.difference, (3, 3), shot.change)
         noise *= np.float32(self._calibration(change, noise))
         out = np.empty_like(frame)
-        held = self._held
         args = (np.float32(min(max(strength, 0.0), 1.0)), peak, np.float32(STILL),
                 np.float32(MOVING), np.float32(self.frames))
-        in_bands(lambda rows: _blend(frame, average, held, change, noise, *args, rows, out),
-                 0, height)
+
+        def blend(rows: np.ndarray) -> None:
+            keep = np.empty(3 * width, np.float32)
+            _blend(frame, average, shot.held, change, noise, *args, rows, out, keep)
+
+        in_bands(blend, 0, height)
         return out.reshape(height, width, 3)
 
     @staticmethod
