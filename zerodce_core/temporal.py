@@ -12,20 +12,23 @@ steps are not lost to rounding) and how many frames it holds:
   averaged over 3x3 pixels (noise averages out there, a real change does not), in units of
   the noise the lift added at that pixel: `CurveMaps.noise_sigma`, the same curve-aware map
   the learned network is told (the photo's measured noise times the exposure gain's and the
-  curves' slope). Below `STILL` of it the pixel is static, above `MOVING` it moved;
+  curves' slope), its scale checked against the frames themselves (`CALIBRATION_QUANTILE`).
+  Below `STILL` standard deviations of noise the pixel is static, above `MOVING` it moved;
 - a static pixel takes the frame with weight 1 / (frames held + 1), a true average up to
   `FRAMES` frames, then an exponential one of that memory; a moving pixel restarts from the
   frame (no ghost trails), and in between the frames held are cut in proportion;
-- where the lift added no noise (a well-exposed video), the map is ~0, any difference counts
-  as motion and the pixel stays as it is: like the learned stage, the filter removes only
-  the noise the enhancement amplified.
+- where the lift added no noise (a well-exposed video), the map is 0, any difference counts
+  as motion and the pixel stays as it is; where it added little, the calibration's bound
+  keeps the video's own grain from counting as noise: like the learned stage, the filter
+  removes the noise the enhancement amplified.
 
 `strength` (`--denoise`) blends the output between the frame (0) and the average (1), as
 for the learned stage; the average itself is always kept in full, so the strength does not
 change how the filter follows motion. What it cannot do: moving regions keep their noise
-(there is no motion compensation), so a pan or a shaky hand-held shot gets little
-reduction. `restart` (scene cuts, from `video.CurveSmoother`) and a change of frame size
-start the average afresh.
+(there is no motion compensation), so a pan or a shaky hand-held shot gets less reduction
+than the learned network gives (3.3 dB against 6 in benchmarks/bench_video_nr.py), and the
+first frames of a shot little while the average fills. `restart` (scene cuts, from
+`video.CurveSmoother`) and a change of frame size start the average afresh.
 
 The inner loops are numba kernels in the style of `kernels`: compiled once and cached on
 disk, GIL released, run in bands of rows on the render threads (`kernels.in_bands`).

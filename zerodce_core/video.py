@@ -15,8 +15,8 @@ Noise reduction (`--denoise`, on at full strength by default as for photos) work
 for video: `temporal.TemporalDenoiser` averages each pixel with the frames before it while
 it stays within the noise the lift added there (the photos' curve-aware noise map), and
 keeps the current frame where something moves, so static areas lose most of their noise and
-moving ones do not ghost. It costs a few ms a frame where the photos' learned network costs
-~170 ms at 1080p (6-13x the rest of the frame): measured in benchmarks/bench_video_nr.py.
+moving ones do not ghost. Video keeps ~0.7x of its frame rate with it on; the photos'
+learned network (~170 ms a 1080p frame) leaves 0.1x (benchmarks/bench_video_nr.py).
 `VideoOptions.denoiser = "learned"` (`--video-denoiser learned`) runs that network on every
 frame instead, for moving or panning footage the average cannot help. Either way
 `Look.denoise` is the strength, 0 (off) to 1 (full). The noise map needs the video's own
