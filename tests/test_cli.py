@@ -506,7 +506,21 @@ def test_help_says_what_is_automatic(capsys):
     text = " ".join(capsys.readouterr().out.split())
     assert "--exposure LEVEL target mean level, 0.05 (dark) to 0.95 (bright)" in text
     assert "(default: automatic, fitted to each photo" in text
-    assert "--denoise STRENGTH learned noise reduction, 0 (off) to 1 (full); automatic" in text
+    assert "--denoise STRENGTH noise reduction, 0 (off) to 1 (full); automatic" in text
+    assert "video: an average over frames where nothing moves (--video-denoiser)" in text
+    assert "--video-denoiser {temporal,learned} what --denoise runs on video" in text
+
+
+def test_video_denoiser_option_reaches_the_video_options():
+    from zerodce_core.cli import build_parser
+    from zerodce_core.cli.enhance import options_from_args
+
+    def denoiser(*extra: str) -> str:
+        args = build_parser().parse_args(["enhance", "clip.mp4", *extra])
+        return options_from_args(args).video.denoiser
+
+    assert denoiser() == "temporal"
+    assert denoiser("--video-denoiser", "learned") == "learned"
 
 
 def test_colour_option_reaches_the_engine(tmp_path, capsys):

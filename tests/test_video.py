@@ -304,15 +304,78 @@ def packets(path: Path) -> list[tuple[str, int | None, bytes]]:
         return [(p.stream.type, p.pts, bytes(p)) for p in container.demux() if p.size]
 
 
-def test_an_encoder_failure_surfaces_and_leaves_no_output(engine, tmp_path, monkeypatch):
+@pytest.mark.parametrize("where", ["encoder", "temporal filter"])
+def test_a_failure_mid_video_surfaces_and_leaves_no_output(engine, tmp_path, monkeypatch,
+                                                           where):
     import zerodce_core.video as video
+    from zerodce_core.temporal import TemporalDenoiser
+
+    owner, name = (video, "_encode") if where == "encoder" else (TemporalDenoiser, "filter")
+    real = getattr(owner, name)
+    calls = []
 
     def broken(*args):
-        raise av.error.InvalidDataError(1094995529, "encoder broke")
+        calls.append(args)
+        if len(calls) > 3:
+            raise av.error.InvalidDataError(1094995529, f"{where} broke")
+        return real(*args)
 
-    monkeypatch.setattr(video, "_encode", broken)
+    monkeypatch.setattr(owner, name, broken)
     source = make_clip(tmp_path / "clip.mp4")
     target = tmp_path / "out" / "clip.mp4"
-    with pytest.raises(VideoError, match="encoder broke"):
+    with pytest.raises(VideoError, match=f"{where} broke"):
         list(enhance_video(engine, source, target))
     assert not target.parent.exists() or list(target.parent.iterdir()) == []
+
+
+def static_frames(count: int, level: float = 30.0, seed: int = 0) -> list[np.ndarray]:
+    """A dark, static, textured scene with fresh noise in every frame."""
+    rng = np.random.default_rng(seed)
+    scene = level * (1 + 0.5 * np.sin(np.arange(64) / 4.0))[None, :, None] * np.ones((48, 1, 3))
+    return [(scene + rng.normal(0, 3, scene.shape)).clip(0, 255).astype(np.uint8)
+            for _ in range(count)]
+
+
+def frame_to_frame(frames: list[np.ndarray]) -> float:
+    return float(np.std(np.diff(np.array(frames, np.float64), axis=0)))
+
+
+def test_video_noise_is_averaged_over_time_and_restarts_at_a_cut(engine, monkeypatch):
+    import zerodce_core.video as video
+
+    calls = []
+    real = video.measure_noise
+    monkeypatch.setattr(video, "measure_noise", lambda rgb: calls.append(1) or real(rgb))
+    frames = static_frames(10) + static_frames(6, level=90, seed=1)  # a cut at frame 10
+    plain = FrameEnhancer(engine, CurveSmoother.for_rate(24, 0), FLAT)
+    temporal = FrameEnhancer(engine, CurveSmoother.for_rate(24, 0))  # no curve smoothing
+    off = [plain(f) for f in frames]
+    on = [temporal(f) for f in frames]
+    assert frame_to_frame(on[4:10]) < 0.6 * frame_to_frame(off[4:10])
+    assert np.array_equal(on[0], off[0]) and np.array_equal(on[10], off[10])  # fresh starts
+    assert abs(float(on[12].mean()) - float(off[12].mean())) < 2  # nothing of the first shot
+    assert len(calls) == 2  # the noise is measured once a shot, not every frame
+
+
+def test_learned_video_denoising_runs_the_network_on_every_frame(engine, monkeypatch):
+    calls = []
+    monkeypatch.setattr(engine, "reduce_noise", lambda rendered, *args: calls.append(args)
+                        or rendered)
+    enhancer = FrameEnhancer(engine, CurveSmoother.for_rate(24, 0.5), Look(denoise=0.7),
+                             denoiser="learned")
+    for frame in static_frames(3):
+        enhancer(frame)
+    assert [strength for *_, strength in calls] == [0.7] * 3
+    with pytest.raises(ValueError, match="video denoiser"):
+        VideoOptions(denoiser="median")
+
+
+def test_denoise_zero_leaves_video_frames_as_the_curves_made_them(engine, monkeypatch):
+    import zerodce_core.video as video
+
+    monkeypatch.setattr(video, "measure_noise", lambda rgb: pytest.fail("measured"))
+    enhancer, twin = (FrameEnhancer(engine, CurveSmoother.for_rate(24, 0.5), FLAT)
+                      for _ in range(2))
+    for frame in static_frames(3):
+        assert np.array_equal(enhancer(frame), engine.render(twin.curves(frame)))
+

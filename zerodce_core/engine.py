@@ -98,6 +98,14 @@ class CurveMaps:
             self.noise = measure_noise(self.rgb)
         return self.noise
 
+    def noise_sigma(self, curve_strength: float, max_side: int = MAP_SIZE) -> np.ndarray:
+        """The noise the exposure gain and the curves at `curve_strength` add (the share of
+        `noise_profile` they amplify), pixel by pixel on a copy at most `max_side` long:
+        (h, w, 3) float32, a fraction of full scale. What noise reduction is told to remove."""
+        small_rgb, small_maps = self.small_maps(max_side)
+        return Denoiser.sigma_map(self.noise_profile(), small_rgb, small_maps, curve_strength,
+                                  self.iterations, self.levels)
+
     @property
     def map_scale(self) -> float:
         return 1.0 / INT16_SCALE if self.maps.dtype == np.int16 else 1.0
@@ -209,10 +217,7 @@ class Engine:
         if strength <= 0.0:
             return rendered
         rgb, alpha, gray = split_channels(rendered)
-        small_rgb, small_maps = curve_maps.small_maps(MAP_SIZE)
-        sigma = self.denoiser.sigma_map(curve_maps.noise_profile(), small_rgb, small_maps,
-                                        curve_strength, curve_maps.iterations,
-                                        curve_maps.levels)
+        sigma = curve_maps.noise_sigma(curve_strength)
         return merge_channels(self.denoiser(rgb, sigma, strength), alpha, gray)
 
     @property

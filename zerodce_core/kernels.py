@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numba
@@ -167,20 +168,27 @@ def render_into(out: np.ndarray, src: np.ndarray, maps: np.ndarray, map_scale: f
     args = (src.reshape(height, -1), levels, maps,
             np.float32(map_scale), shared, whole, fraction, out.reshape(height, -1),
             np.float32(np.iinfo(out.dtype).max))
-    bands = 1 if _POOL.threads == 1 else \
-        max(1, min(box_h // MIN_BAND_ROWS, _POOL.threads * BANDS_PER_THREAD))
-    edges = [y + box_h * i // bands for i in range(bands + 1)]
 
-    def band(index: int) -> None:
-        rows = np.array(edges[index : index + 2], np.int64)
+    def band(rows: np.ndarray) -> None:
         scratch = np.empty((2 * used + 1, 3 * box_w), np.float32)
         _render_band(*args, rows, x, y, box_h, x0, x1, wx, scratch[0], scratch[1 : used + 1],
                      scratch[used + 1 :])
 
+    in_bands(band, y, box_h)
+
+
+def in_bands(task: Callable[[np.ndarray], None], first: int, count: int) -> None:
+    """Run `task` over rows `first` to `first + count` in bands on the render threads, each
+    call given its band as int64 [start, stop]: the kernels release the GIL, so the bands
+    run in parallel. Returns when all are done; a band's exception is raised here."""
+    bands = 1 if _POOL.threads == 1 else \
+        max(1, min(count // MIN_BAND_ROWS, _POOL.threads * BANDS_PER_THREAD))
+    edges = [np.array([first + count * i // bands, first + count * (i + 1) // bands], np.int64)
+             for i in range(bands)]
     if bands == 1:
-        band(0)
+        task(edges[0])
         return
-    for future in [_POOL.executor().submit(band, i) for i in range(bands)]:
+    for future in [_POOL.executor().submit(task, rows) for rows in edges]:
         future.result()
 
 

@@ -8,7 +8,8 @@ added once, here, and every front end gets it:
 
 - `estimate` runs the network for the look's exposure (fitted to each photo by default);
 - `render` applies the curves: fast enough for a slider moving over preview maps;
-- `finish` runs the stages after the curves (learned noise reduction, on by default);
+- `finish` runs the stages after the curves (noise reduction, on by default: learned and
+  per image, or, for video, a temporal filter passed in: `video.py`);
 - `develop` is both; `save_photo` develops full-size maps (`develop_photo`: all the
   compute) and writes the file with the source's metadata (`write_developed`) through the
   output guard (never onto the original, atomically): the batch runs the two halves of
@@ -22,6 +23,7 @@ the file is written. Both are frozen and checked when made, so a NaN never reach
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,6 +47,8 @@ log = logging.getLogger(__name__)
 #: own noise times the curves' gain) already decides how much each pixel gets: a clean photo
 #: comes out unchanged, a lifted night shot strongly cleaned.
 AUTO_DENOISE = 1.0
+#: A noise-reduction stage: (rendered, maps, curve strength, strength 0..1) -> pixels.
+NoiseReduction = Callable[[np.ndarray, "CurveMaps", float, float], np.ndarray]
 BIT_DEPTHS = (None, 8, 16)
 
 
@@ -103,14 +107,19 @@ def render(engine: Engine, maps: CurveMaps, look: Look, *,
     return engine.render(maps, look.strength, bit_depth=bit_depth)
 
 
-def finish(engine: Engine, rendered: np.ndarray, maps: CurveMaps, look: Look) -> np.ndarray:
-    """The stages after the curves: noise reduction, told what the curves amplified."""
+def finish(engine: Engine, rendered: np.ndarray, maps: CurveMaps, look: Look, *,
+           reduce_noise: NoiseReduction | None = None) -> np.ndarray:
+    """The stages after the curves: noise reduction, told what the curves amplified.
+
+    `reduce_noise` replaces the engine's learned, per-image reduction (video passes its
+    temporal filter); it is called as `Engine.reduce_noise` is, with the look's strengths.
+    """
     strength = AUTO_DENOISE if look.denoise is None else look.denoise
     if not strength:
         return rendered
     curve_strength = maps.default_strength if look.strength is None else look.strength
     try:
-        return engine.reduce_noise(rendered, maps, curve_strength, strength)
+        return (reduce_noise or engine.reduce_noise)(rendered, maps, curve_strength, strength)
     except NoBundledModelError:
         if look.denoise is not None:
             raise
@@ -118,10 +127,11 @@ def finish(engine: Engine, rendered: np.ndarray, maps: CurveMaps, look: Look) ->
         return rendered
 
 
-def develop(engine: Engine, maps: CurveMaps, look: Look, *,
-            bit_depth: int | None = None) -> np.ndarray:
+def develop(engine: Engine, maps: CurveMaps, look: Look, *, bit_depth: int | None = None,
+            reduce_noise: NoiseReduction | None = None) -> np.ndarray:
     """`finish(render(...))`: the finished pixels for `maps` of any size."""
-    return finish(engine, render(engine, maps, look, bit_depth=bit_depth), maps, look)
+    return finish(engine, render(engine, maps, look, bit_depth=bit_depth), maps, look,
+                  reduce_noise=reduce_noise)
 
 
 def develop_photo(engine: Engine, decoded: DecodedImage, maps: CurveMaps, target: str | Path,

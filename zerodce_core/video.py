@@ -9,8 +9,20 @@ Run frame by frame, the curves shift with every frame's sensor noise and small c
 changes, so the brightness they add wavers. `CurveSmoother` keeps an exponential moving
 average of the low-resolution curve maps (cheap: 256 px maps, not frames; 18x steadier in
 benchmarks/bench_video.py) and restarts it at scene cuts, detected from tiny thumbnails, so a
-cut adapts at once instead of fading. The input's own temporal noise, carried through the
-curves, is not the curves' doing and stays (`--denoise` reduces it spatially).
+cut adapts at once instead of fading.
+
+Noise reduction (`--denoise`, on at full strength by default as for photos) works over time
+for video: `temporal.TemporalDenoiser` averages each pixel with the frames before it while
+it stays within the noise the lift added there (the photos' curve-aware noise map), and
+keeps the current frame where something moves, so static areas lose most of their noise and
+moving ones do not ghost. Video keeps ~0.7x of its frame rate with it on; the photos'
+learned network (~170 ms a 1080p frame) leaves 0.1x (benchmarks/bench_video_nr.py).
+`VideoOptions.denoiser = "learned"` (`--video-denoiser learned`) runs that network on every
+frame instead, for moving or panning footage the average cannot help. Either way
+`Look.denoise` is the strength, 0 (off) to 1 (full). The noise map needs the video's own
+noise (`noise.measure_noise`, ~40 ms on a 1080p frame): it is measured on the first frame
+of every shot and every `NOISE_EVERY` frames, and reused in between. Scene cuts and a change
+of frame size restart the average.
 
 Each frame goes through the photo pipeline's `develop` (curves, then the post stages), so
 videos get every stage photos get. `enhance_video` is a generator yielding a frozen
@@ -29,22 +41,31 @@ import time
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
 
 import av
 import cv2
 import numpy as np
 
-from .defaults import CRF_RANGE, FPS_RANGE, SMOOTHING, SMOOTHING_RANGE
+from .defaults import (
+    CRF_RANGE,
+    FPS_RANGE,
+    SMOOTHING,
+    SMOOTHING_RANGE,
+    VIDEO_DENOISER,
+    VideoDenoiser,
+)
 from .errors import ZeroDCEError
 from .exposure import exposure_lut
+from .noise import NoiseProfile, measure_noise
 from .output import OutputGuard
 from .pipeline import Look, develop
 from .stages import Ahead, Behind
-from .validate import in_range, optional_in_range
+from .validate import in_range, one_of, optional_in_range
 
 if TYPE_CHECKING:
     from .engine import CurveMaps, Engine
+    from .temporal import TemporalDenoiser
 
 VIDEO_EXTENSIONS = frozenset({".mp4", ".m4v", ".mov", ".mkv", ".avi", ".webm"})
 # Decoder name -> the encoder that keeps the input's codec.
@@ -61,6 +82,9 @@ CURVE_SIZE = 256  # long side of the copy video curves are estimated on
 RECALIBRATE_EVERY = 8
 #: Frames decoded ahead of and waiting to be encoded behind the one being enhanced.
 PIPELINE_DEPTH = 4
+#: Frames between measurements of the video's noise for the noise map (and at every cut):
+#: a camera's noise changes slowly, measuring it costs ~40 ms a 1080p frame.
+NOISE_EVERY = 30
 MIN_CURVE_SIZE = 16
 
 
@@ -90,8 +114,10 @@ class VideoOptions:
     fps: float | None = None  # output frame rate; frames are dropped or repeated to match
     smoothing: float = SMOOTHING  # seconds: time constant of the curve average; 0 = frame by frame
     curve_size: int = CURVE_SIZE  # long side curves are estimated at (photos: the engine's 512)
+    denoiser: VideoDenoiser = VIDEO_DENOISER  # temporal average, or the learned net per frame
 
     def __post_init__(self) -> None:
+        one_of("video denoiser", self.denoiser, get_args(VideoDenoiser))
         optional_in_range("crf", self.crf, *CRF_RANGE, integer=True)
         optional_in_range("frame rate", self.fps, *FPS_RANGE)
         in_range("smoothing", self.smoothing, *SMOOTHING_RANGE)
@@ -168,6 +194,7 @@ class CurveSmoother:
         self._thumbnail: np.ndarray | None = None
         self._gain: float | None = None
         self._restarted = True
+        self.cut = True  # the last frame began a shot: the first, or after a scene cut
 
     @classmethod
     def for_rate(cls, fps: float, seconds: float) -> CurveSmoother:
@@ -177,7 +204,8 @@ class CurveSmoother:
     def __call__(self, maps: np.ndarray, frame: np.ndarray) -> np.ndarray:
         """The smoothed float32 maps for this frame (a new array: callers may keep it)."""
         thumbnail = cv2.resize(frame, THUMBNAIL, interpolation=cv2.INTER_AREA).astype(np.float32)
-        self._restarted = self._maps is None or self.weight >= 1.0 or self._is_cut(thumbnail)
+        self.cut = self._thumbnail is None or self._is_cut(thumbnail)
+        self._restarted = self.cut or self.weight >= 1.0
         if self._restarted:
             self._maps = maps.copy()
         else:
@@ -203,22 +231,32 @@ class CurveSmoother:
 
 
 class FrameEnhancer:
-    """Enhances consecutive frames of one shot with smoothed curves.
+    """Enhances consecutive frames with smoothed curves and noise reduction over time.
 
     The array-level core of `enhance_video`, for callers that have frames, not files.
     Curves come from a copy `curve_size` px on its long side: the network dominates the time
     per frame, and at 256 px it takes ~0.04 s where the photos' 512 px takes ~0.35 s on a
     2-core CPU; the render kernel upsamples the maps to the frame as it does for photos.
+    `denoiser` is what reduces noise (module docstring): "temporal" or "learned".
     """
 
     def __init__(self, engine: Engine, smoother: CurveSmoother, look: Look = Look(),
-                 curve_size: int = CURVE_SIZE) -> None:
+                 curve_size: int = CURVE_SIZE, denoiser: VideoDenoiser = VIDEO_DENOISER) -> None:
+        one_of("video denoiser", denoiser, get_args(VideoDenoiser))
         self.engine = engine
         self.smoother = smoother
         self.look = look
         self.curve_size = min(curve_size, engine.fast_size)
+        self.temporal: TemporalDenoiser | None = None
+        if denoiser == "temporal":
+            # Here, not at the top: the app imports this module to tell videos from photos
+            # while its window opens, before numba (and torch) load.
+            from .temporal import TemporalDenoiser
+
+            self.temporal = TemporalDenoiser()
         self._level: float | None = None
         self._frames = 0
+        self._noise: NoiseProfile | None = None
 
     def curves(self, rgb: np.ndarray) -> CurveMaps:
         """This frame's curves, averaged with those of the frames before it."""
@@ -228,14 +266,27 @@ class FrameEnhancer:
         self._level, self._frames = curves.network_level, self._frames + 1
         maps = curves.maps.astype(np.float32) * np.float32(curves.map_scale)
         maps = self.smoother(maps, rgb)
+        noise = self._noise_profile(rgb)
         gain = self.smoother.smooth_gain(curves.gain)
         if gain == curves.gain:  # the estimate's own table (no gain, a cut, no smoothing)
-            return dataclasses.replace(curves, maps=maps)
+            return dataclasses.replace(curves, maps=maps, noise=noise)
         levels = None if gain == 1.0 else exposure_lut(gain, int(np.iinfo(rgb.dtype).max))
-        return dataclasses.replace(curves, maps=maps, gain=gain, levels=levels)
+        return dataclasses.replace(curves, maps=maps, gain=gain, levels=levels, noise=noise)
 
     def __call__(self, rgb: np.ndarray) -> np.ndarray:
-        return develop(self.engine, self.curves(rgb), self.look)
+        curves = self.curves(rgb)
+        if self.temporal is not None and self.smoother.cut:
+            self.temporal.restart()
+        return develop(self.engine, curves, self.look, reduce_noise=self.temporal)
+
+    def _noise_profile(self, rgb: np.ndarray) -> NoiseProfile | None:
+        """The shot's noise (None without noise reduction): measured on the first frame of
+        every shot and every NOISE_EVERY frames, reused in between (see NOISE_EVERY)."""
+        if self.look.denoise == 0:
+            return None
+        if self._noise is None or self.smoother.cut or self._frames % NOISE_EVERY == 0:
+            self._noise = measure_noise(rgb)
+        return self._noise
 
 
 def flicker(brightness: np.ndarray) -> float:
@@ -275,7 +326,7 @@ def _enhance(engine: Engine, source: Path, target: Path, options: VideoOptions, 
             video_out = _add_video_stream(out, video_in, rate, info.rotation, options, target)
             audio_out = {s.index: out.add_stream_from_template(s) for s in audio_in}
             enhancer = FrameEnhancer(engine, CurveSmoother.for_rate(float(rate), options.smoothing),
-                                     look, options.curve_size)
+                                     look, options.curve_size, options.denoiser)
             retime = _FrameRate(video_in, fps) if fps else None
             damage = _Damage(_expected_frames(video_in))
             done = 0

@@ -26,8 +26,10 @@ from ..defaults import (
     SMOOTHING,
     SMOOTHING_RANGE,
     SUFFIX,
+    VIDEO_DENOISER,
     Colour,
     Mode,
+    VideoDenoiser,
 )
 from ..errors import OutputError
 from ..formats import WRITE_NAMES, image_format
@@ -77,9 +79,10 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                            "(default: automatic, fitted to each photo: dark photos are lifted, "
                            "well-exposed ones keep their level)")
     look.add_argument("--denoise", type=number("denoise", *DENOISE_RANGE), metavar="STRENGTH",
-                      help="learned noise reduction, 0 (off) to 1 (full); automatic by "
-                           "default: full strength, which follows the noise the curves "
-                           "amplified, so clean photos stay as they are")
+                      help="noise reduction, 0 (off) to 1 (full); automatic by default: "
+                           "full strength, which follows the noise the curves amplified, so "
+                           "clean photos stay as they are. Photos: a learned network; video: "
+                           "an average over frames where nothing moves (--video-denoiser)")
     look.add_argument("--colour", choices=get_args(Colour), default=COLOUR,
                       help=COLOUR_HELP)
     add("--mode", choices=get_args(Mode), default=MODE,
@@ -110,6 +113,13 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                             "libx265, 30 VP9/AV1)")
     video.add_argument("--fps", type=number("frame rate", *FPS_RANGE),
                        help="output frame rate (default: the input's)")
+    video.add_argument("--video-denoiser", choices=get_args(VideoDenoiser),
+                       default=VIDEO_DENOISER,
+                       help="what --denoise runs on video: temporal, an average of each pixel "
+                            "over the frames before while it does not move (a few ms a "
+                            "frame; moving areas keep their noise), or learned, the photos' "
+                            "network on every frame (5-10x slower; also cleans motion and "
+                            f"pans) (default {VIDEO_DENOISER})")
     video.add_argument("--smoothing", type=number("smoothing", *SMOOTHING_RANGE),
                        default=SMOOTHING, metavar="SECONDS",
                        help="time constant of the curve smoothing that stops flicker; 0 = frame "
@@ -141,7 +151,7 @@ def options_from_args(args: argparse.Namespace) -> BatchOptions:
     encode = EncodeOptions(format=args.format, bit_depth=args.bit_depth,
                            keep_metadata=not args.strip_metadata, **given)
     video = VideoOptions(codec=args.video_codec, crf=args.crf, fps=args.fps,
-                         smoothing=args.smoothing)
+                         smoothing=args.smoothing, denoiser=args.video_denoiser)
     look = Look(strength=args.strength, denoise=args.denoise, exposure=args.exposure)
     existing = {"existing": args.existing} if args.existing else {}
     return BatchOptions(out_dir=args.output, suffix=args.suffix, encode=encode, look=look,
