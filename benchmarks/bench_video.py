@@ -24,11 +24,11 @@ from pathlib import Path
 import av
 import numpy as np
 from PIL import Image
-from skimage import data
 
 from zerodce_core.runtime import configure_runtime
 
 configure_runtime()  # as the CLI and the app do, before torch loads
+from zerodce_core.bundled import sample_photo_path  # noqa: E402
 from zerodce_core.engine import Engine  # noqa: E402
 from zerodce_core.pipeline import Look  # noqa: E402
 from zerodce_core.video import (  # noqa: E402
@@ -45,8 +45,9 @@ SIZES = {"720p": (1280, 720), "1080p": (1920, 1080)}
 
 
 def dark_scene(width: int, height: int, level: float = 25.0) -> np.ndarray:
-    """Linear-light astronaut scaled so its brightest pixel is `level` (of 255)."""
-    photo = Image.fromarray(data.astronaut()).resize((width, height), Image.Resampling.BICUBIC)
+    """The bundled sample photo in linear light, scaled so its brightest pixel is `level`."""
+    photo = Image.open(sample_photo_path()).convert("RGB").resize((width, height),
+                                                                  Image.Resampling.BICUBIC)
     return (np.asarray(photo, np.float32) / 255) ** 2.2 * level
 
 
