@@ -41,6 +41,7 @@ from PIL import Image
 
 from zerodce_core.engine import Engine
 from zerodce_core.noise import CameraNoise, measure_noise, synthesize_low_light
+from zerodce_core.pipeline import Look, develop, estimate
 
 HERE = Path(__file__).resolve().parent
 SEED = 2026
@@ -129,14 +130,12 @@ def dark_pairs(refs: list[tuple[str, np.ndarray]]) -> list[tuple[str, np.ndarray
 
 
 def engine_method(engine: Engine, denoise: float | None) -> Method:
-    """Full pipeline of the engine: automatic exposure, curves, learned noise reduction."""
+    """The photo pipeline at default settings (automatic exposure, curves, learned noise
+    reduction), as the app, the CLI and the batch run it; `denoise` as `Look.denoise`."""
+    look = Look(denoise=denoise)
+
     def run(image: np.ndarray) -> np.ndarray:
-        maps = engine.estimate(image)
-        rendered = engine.render(maps)
-        if denoise == 0:
-            return rendered
-        return engine.reduce_noise(rendered, maps, maps.iterations,
-                                   1.0 if denoise is None else denoise)
+        return develop(engine, estimate(engine, image, look), look)
     return run
 
 
