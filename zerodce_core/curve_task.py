@@ -66,6 +66,8 @@ class CurveTask:
     """Zero-reference curve training (Guo et al. 2020), optionally exposure-conditioned."""
 
     term_names = ("spatial", "exposure", "color", "smoothness", "total")
+    #: The paper's: Adam with its weight decay added to the gradient.
+    optimizer = torch.optim.Adam
 
     def __init__(self, config: TrainConfig) -> None:
         self.config = config

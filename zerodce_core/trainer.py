@@ -230,8 +230,8 @@ class Trainer:
         else:
             model = self.task.build()
         self.model: nn.Module = model.to(self.device, memory_format=torch.channels_last)
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=cfg.lr,
-                                          weight_decay=cfg.weight_decay)
+        self.optimizer = self.task.optimizer(self.model.parameters(), lr=cfg.lr,
+                                             weight_decay=cfg.weight_decay)
         if resume_tensors:
             restore_optimizer(self.optimizer, resume_tensors)
             if "rng.torch" in resume_tensors:
