@@ -9,7 +9,7 @@ to 4000x3000 and given camera noise by `zerodce_core.noise`):
    preview that follows it.
 
     python benchmarks/bench_denoise.py --sice ../shared/datasets/SICE_part1_512 [--repeats 3]
-        [--no-bf16] [--float-noise]
+        [--no-bf16] [--float-noise] [--tiles 768,1024]
 
 `--no-bf16` measures the path of CPUs without bf16 on one that has it: oneDNN limited to
 AVX-512 VNNI (ONEDNN_MAX_CPU_ISA, set by re-running this script) and the bf16 flags hidden
@@ -34,6 +34,7 @@ import numpy as np
 from bilateral_baseline import bilateral_denoise
 from quality import references
 
+import zerodce_core.denoiser as denoiser_module
 from zerodce_core import device
 from zerodce_core.bundled import default_denoiser_path
 from zerodce_core.denoiser import Denoiser
@@ -67,7 +68,7 @@ def timed(runs: dict[str, Callable[[], object]], repeats: int) -> dict[str, tupl
 
 
 def compute(engine: Engine, image: np.ndarray, repeats: int,
-            others: dict[str, Engine]) -> None:
+            others: dict[str, Engine], tiles: list[int]) -> None:
     def curves() -> np.ndarray:
         return engine.render(engine.estimate(image))
 
@@ -77,6 +78,16 @@ def compute(engine: Engine, image: np.ndarray, repeats: int,
             return engine.reduce_noise(engine.render(maps), maps, maps.default_strength, 1.0)
         return run
 
+    def tiled(size: int) -> Callable[[], np.ndarray]:
+        def run() -> np.ndarray:
+            default = denoiser_module.TILE, denoiser_module.INT8_TILE
+            denoiser_module.TILE = denoiser_module.INT8_TILE = size
+            try:
+                return learned(engine)()
+            finally:
+                denoiser_module.TILE, denoiser_module.INT8_TILE = default
+        return run
+
     def bilateral() -> np.ndarray:
         return bilateral_denoise(curves(), image, 1.0)
 
@@ -84,6 +95,8 @@ def compute(engine: Engine, image: np.ndarray, repeats: int,
     rows = [("curves only (estimate + render)", curves),
             ("curves + learned noise reduction (default)", learned(engine))]
     rows += [(f"curves + {label}", learned(other)) for label, other in others.items()]
+    rows += [(f"curves + default noise reduction, {size} px tiles", tiled(size))
+             for size in tiles]
     rows.append(("curves + old bilateral 1.0", bilateral))
     for name, (best, median) in timed(dict(rows), repeats).items():
         print(f"| {name} | {best:.3f} | {median:.3f} |")
@@ -139,6 +152,8 @@ def main() -> None:
     parser.add_argument("--denoiser", type=Path, help="noise model (default: bundled)")
     parser.add_argument("--compare", action="append", default=[], metavar="LABEL=PATH",
                         help="also time this noise model, side by side")
+    parser.add_argument("--tiles", type=lambda text: [int(t) for t in text.split(",")],
+                        default=[], help="also time the default with these tile sizes")
     parser.add_argument("--no-bf16", action="store_true",
                         help="the path of CPUs with VNNI but no bf16 (see above)")
     parser.add_argument("--float-noise", action="store_true",
@@ -164,7 +179,7 @@ def main() -> None:
     noise = engine.denoiser
     print(f"device {engine.device}, curve network {engine.precision}, noise model "
           f"{'int8' if noise.int8 else noise.dtype}\n")
-    compute(engine, image, args.repeats, others)
+    compute(engine, image, args.repeats, others, args.tiles)
     preview(engine, image, args.repeats)
     peak_rss(image, args.no_bf16)
 

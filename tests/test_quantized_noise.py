@@ -45,7 +45,7 @@ def test_int8_is_within_40_db_of_fp32_on_a_photo(monkeypatch, bits):
     peak = np.iinfo(image.dtype).max
     assert psnr(ref, image, peak) < 40  # the reduction is visible...
     assert psnr(out, ref, peak) > 40  # ...and int8 does nearly the same
-    monkeypatch.setattr(denoiser_module, "TILE", 4096)
+    monkeypatch.setattr(denoiser_module, "INT8_TILE", 256)
     assert psnr(int8(image, sigma), out, peak) > 50  # no seams between tiles
 
 

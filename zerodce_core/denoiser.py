@@ -34,6 +34,10 @@ MAP_SIZE = 512
 #: 10 px, NoiseUNet 28 px); a multiple of 4 so tiles line up with NoiseUNet's quarter grid.
 TILE = 512
 MARGIN = 32
+#: Tiles of the int8 network: its activations take a quarter of the memory, so twice the side
+#: still fits the caches, and the overlap costs 1.13x instead of 1.27x (one thread, 4 MP:
+#: 0.305 s against 0.349 s for 512 px tiles, 0.439 s for 2048).
+INT8_TILE = 1024
 #: Expected noise sigma (fraction of full scale) below which a tile is left untouched.
 SKIP_BELOW = 0.002
 #: The largest sigma the network is told: 99.9% of its training samples' are below 0.22. A
@@ -105,15 +109,16 @@ class Denoiser:
         peak = float(np.iinfo(enhanced.dtype).max)
         out = enhanced.copy()
         with torch.inference_mode():
-            for y in range(0, height, TILE):
-                for x in range(0, width, TILE):
-                    self._tile(enhanced, sigma, out, y, x, peak, strength)
+            tile = TILE if self.int8 is None else INT8_TILE
+            for y in range(0, height, tile):
+                for x in range(0, width, tile):
+                    self._tile(enhanced, sigma, out, y, x, tile, peak, strength)
         return out
 
     def _tile(self, image: np.ndarray, sigma: np.ndarray, out: np.ndarray, y: int, x: int,
-              peak: float, strength: float) -> None:
+              tile: int, peak: float, strength: float) -> None:
         height, width = image.shape[:2]
-        y1, x1 = min(y + TILE, height), min(x + TILE, width)
+        y1, x1 = min(y + tile, height), min(x + tile, width)
         if float(sigma[y // 2 : (y1 + 1) // 2, x // 2 : (x1 + 1) // 2].max()) < SKIP_BELOW:
             return
         # The window starts on even pixels so its 2x2 blocks line up with the sigma map.
