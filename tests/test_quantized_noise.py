@@ -94,3 +94,14 @@ def test_equalizing_the_channels_keeps_the_float_function():
     spans = [torch.maximum(high, -low) for low, high in _channel_ranges(net, 0.25)]
     assert float(spans[0].min()) > 0.99 * float(spans[0].max())  # one range for all
     assert torch.allclose(after, before, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (2, 3), (5, 7), (33, 65)])
+def test_odd_and_tiny_photos_keep_their_shape(shape):
+    torch.manual_seed(0)
+    net = NoiseUNet()
+    image = (np.random.default_rng(0).random((*shape, 3)) * 255).astype(np.uint8)
+    sigma = np.full(((shape[0] + 1) // 2, (shape[1] + 1) // 2, 3), 0.05, np.float32)
+    out = Denoiser(net, CPU, int8=True)(image, sigma)
+    ref = Denoiser(net, CPU)(image, sigma)
+    assert out.shape == image.shape and np.abs(out.astype(int) - ref).max() <= 2

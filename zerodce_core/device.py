@@ -2,7 +2,9 @@
 
 On a CPU the choice follows what the CPU reports (/proc/cpuinfo flags, else torch's own
 checks): int8 where it has VNNI or AMX-INT8 (`quantized.Int8DCENet`: 3-8x fp32 and faster
-than bf16 without AMX), bf16 where it has AVX-512 BF16 or AMX-BF16, fp32 otherwise.
+than bf16 without AMX), bf16 where it has AVX-512 BF16 or AMX-BF16, fp32 otherwise. The noise
+network keeps bf16 where the CPU has it and goes int8 on VNNI CPUs without it
+(`noise_int8`, `quantized_noise`).
 """
 
 from __future__ import annotations

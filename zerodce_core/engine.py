@@ -13,7 +13,8 @@ Quality modes:
   tile by tile, so memory stays bounded at any photo size.
 
 The network runs in the precision the device does fastest (`device.curve_precision`):
-int8 on CPUs with VNNI (`quantized.Int8DCENet`), bf16 where supported, else fp32.
+int8 on CPUs with VNNI (`quantized.Int8DCENet`), bf16 where supported, else fp32; the noise
+model bf16 where supported, else int8 on CPUs with VNNI (`device.noise_int8`), else fp32.
 """
 
 from __future__ import annotations
