@@ -43,8 +43,10 @@ def test_int8_is_within_40_db_of_fp32_on_a_photo(monkeypatch, bits):
     assert int8.int8 is not None and fp32.int8 is None
     ref, out = fp32(image, sigma), int8(image, sigma)
     peak = np.iinfo(image.dtype).max
-    assert psnr(ref, image, peak) < 40  # the reduction is visible...
-    assert psnr(out, ref, peak) > 40  # ...and int8 does nearly the same
+    # A map asking for strong removal everywhere: fp32 changes the photo by 19-23 dB PSNR
+    # (shipped and retrained weights), int8 stays 40.6-45 dB from fp32.
+    assert psnr(ref, image, peak) < 30  # the reduction is strong...
+    assert psnr(out, ref, peak) > 38  # ...and int8 does nearly the same
     monkeypatch.setattr(denoiser_module, "INT8_TILE", 256)
     assert psnr(int8(image, sigma), out, peak) > 50  # no seams between tiles
 
