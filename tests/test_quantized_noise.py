@@ -22,10 +22,10 @@ CPU = torch.device("cpu")
 
 
 def lifted_photo() -> tuple[np.ndarray, np.ndarray]:
-    """The sample photo enhanced with default settings and its sigma map (a real photo's
-    noise, as the engine measures it), cropped to two by two tiles and odd sides."""
+    """The sample photo (600x400) brightened and its sigma map (a real photo's noise, as
+    the engine measures it), one pixel off even sides."""
     engine = Engine(brightening_model(), device="cpu", precision="fp32")
-    photo = read_image(sample_photo_path()).pixels[:601, :777, :3]
+    photo = read_image(sample_photo_path()).pixels[:399, :599, :3]
     maps = engine.estimate(photo)
     small_rgb, small_maps = maps.small_maps(denoiser_module.MAP_SIZE)
     sigma = Denoiser.sigma_map(maps.noise_profile(), small_rgb, small_maps,
@@ -34,7 +34,7 @@ def lifted_photo() -> tuple[np.ndarray, np.ndarray]:
 
 
 @pytest.mark.parametrize("bits", [8, 16])
-def test_int8_is_within_40_db_of_fp32_on_a_photo(monkeypatch, bits):
+def test_int8_is_within_38_db_of_fp32_on_a_photo(monkeypatch, bits):
     image, sigma = lifted_photo()
     if bits == 16:
         image = image.astype(np.uint16) * 257
