@@ -9,7 +9,8 @@ How it is put together:
   training tasks and `trainer`; `checkpoint` reads and writes model files;
 - inference: `engine` runs the network once (`estimate`; int8 on CPUs with VNNI via
   `quantized`, full mode tile by tile via `tiles`) and re-renders its curve maps at any
-  strength (`render`, the fused kernel in `kernels`); `denoiser` is the learned stage;
+  strength (`render`, the fused kernel in `kernels`); `denoiser` is the learned stage
+  (int8 on VNNI CPUs without bf16 via `quantized_noise`);
 - the one photo path every front end uses: `pipeline` (decoded photo -> curves -> post
   stages -> encoded file), over `pixels` (channel layout, bit depth), `denoise`, `gamma`;
 - files: `formats` (the format registry), `imageio` (photos), `video`, `batch` (many files,

@@ -13,7 +13,8 @@ Quality modes:
   tile by tile, so memory stays bounded at any photo size.
 
 The network runs in the precision the device does fastest (`device.curve_precision`):
-int8 on CPUs with VNNI (`quantized.Int8DCENet`), bf16 where supported, else fp32.
+int8 on CPUs with VNNI (`quantized.Int8DCENet`), bf16 where supported, else fp32; the noise
+model bf16 where supported, else int8 on CPUs with VNNI (`device.noise_int8`), else fp32.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from .checkpoint import LoadedCheckpoint, ModelInfo, load_checkpoint
 from .curves import apply_curves_, shared_channels
 from .defaults import COLOUR, Colour, Mode
 from .denoiser import MAP_SIZE, Denoiser
-from .device import Precision, curve_precision, fast_dtype, select_device
+from .device import Precision, curve_precision, fast_dtype, noise_int8, select_device
 from .errors import ZeroDCEError
 from .exposure import (
     auto_exposure,
@@ -196,6 +197,7 @@ class Engine:
         self.fast_size = fast_size
         self.tile_size = tile_size
         self.map_budget = map_budget
+        self._precision = precision  # the noise model's is chosen when it loads
         self._denoiser_source = denoiser
         self._denoiser: Denoiser | None = None
 
@@ -208,7 +210,10 @@ class Engine:
                 from .bundled import default_denoiser_path
 
                 source = default_denoiser_path()
-            self._denoiser = Denoiser(source, self.device, self.dtype)
+            int8 = self._precision == "int8" or (self._precision == "auto"
+                                                  and noise_int8(self.device))
+            self._denoiser = Denoiser(source, self.device, self.dtype,
+                                      int8=int8 and int8_available())
         return self._denoiser
 
     def reduce_noise(self, rendered: np.ndarray, curve_maps: CurveMaps, curve_strength: float,

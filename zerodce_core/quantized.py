@@ -52,6 +52,19 @@ def quantizable(net: torch.nn.Module) -> bool:
     return isinstance(net, DCENet)
 
 
+def prepack(conv: torch.nn.Conv2d, x_scale: float, x_zero_point: int = 0,
+            weight: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """oneDNN's packed int8 weights of `conv` (or of `weight` in its place), symmetric per
+    output channel, for inputs of `x_scale` and `x_zero_point`; and the weights' scales."""
+    weight = conv.weight.detach() if weight is None else weight
+    w_scale = (weight.abs().amax((1, 2, 3)) / 127.0).clamp_min(1e-12)
+    w_int = torch.round(weight / w_scale[:, None, None, None]).clamp_(-127, 127)
+    packed = torch.ops.onednn.qconv_prepack(
+        w_int.to(torch.int8), w_scale, x_scale, x_zero_point, list(conv.stride),
+        list(conv.padding), list(conv.dilation), 1, None)
+    return packed, w_scale
+
+
 def stress_chart(side: int = 128, seed: int = 0) -> torch.Tensor:
     """A (1, 3, side, side) float image in [0, 1] that drives every layer to its extremes."""
     rng = np.random.default_rng(seed)
@@ -87,17 +100,8 @@ class Int8DCENet:
             scales[a] = scales[b] = max(peaks[a], peaks[b], 1e-3) * HEADROOM / 255.0
         self._out_scales = scales
         self._in_scales = [1.0 / 255.0 if i is None else scales[i] for i in _INPUTS]
-        self._layers = [self._pack(conv, x_scale) for conv, x_scale in
+        self._layers = [prepack(conv, x_scale) for conv, x_scale in
                         zip(convs, self._in_scales)]
-
-    @staticmethod
-    def _pack(conv: torch.nn.Conv2d, x_scale: float) -> tuple[torch.Tensor, torch.Tensor]:
-        weight = conv.weight.detach()
-        w_scale = (weight.abs().amax((1, 2, 3)) / 127.0).clamp_min(1e-12)
-        w_int = torch.round(weight / w_scale[:, None, None, None]).clamp_(-127, 127)
-        packed = torch.ops.onednn.qconv_prepack(w_int.to(torch.int8), w_scale, x_scale, 0,
-                                                _UNIT, _UNIT, _UNIT, 1, None)
-        return packed, w_scale
 
     def _bias_offsets(self, level: float | None) -> list[torch.Tensor]:
         """What the exposure condition adds before each hidden layer's ReLU."""
