@@ -34,7 +34,7 @@ def lifted_photo() -> tuple[np.ndarray, np.ndarray]:
 
 
 @pytest.mark.parametrize("bits", [8, 16])
-def test_int8_is_within_38_db_of_fp32_on_a_photo(monkeypatch, bits):
+def test_int8_is_within_34_db_of_fp32_on_a_photo(monkeypatch, bits):
     image, sigma = lifted_photo()
     if bits == 16:
         image = image.astype(np.uint16) * 257
@@ -43,10 +43,11 @@ def test_int8_is_within_38_db_of_fp32_on_a_photo(monkeypatch, bits):
     assert int8.int8 is not None and fp32.int8 is None
     ref, out = fp32(image, sigma), int8(image, sigma)
     peak = np.iinfo(image.dtype).max
-    # A map asking for strong removal everywhere: fp32 changes the photo by 19-23 dB PSNR
-    # (shipped and retrained weights), int8 stays 40.6-45 dB from fp32.
+    # A map asking for strong removal everywhere: fp32 changes the photo by 19-23 dB PSNR;
+    # int8 stays 35.3 dB from fp32 with the shipped weights (45 with the previous ones, whose
+    # quarter-resolution middle was silent: its live activations take int8 steps too).
     assert psnr(ref, image, peak) < 30  # the reduction is strong...
-    assert psnr(out, ref, peak) > 38  # ...and int8 does nearly the same
+    assert psnr(out, ref, peak) > 34  # ...and int8 does nearly the same
     monkeypatch.setattr(denoiser_module, "INT8_TILE", 256)
     assert psnr(int8(image, sigma), out, peak) > 50  # no seams between tiles
 

@@ -11,7 +11,7 @@ average of the low-resolution curve maps (cheap: 256 px maps, not frames; 18x st
 benchmarks/bench_video.py) and restarts it at scene cuts, detected from tiny thumbnails, so a
 cut adapts at once instead of fading.
 
-Noise reduction (`--denoise`, on at full strength by default as for photos) works over time
+Noise reduction (`--denoise`, on by default as for photos) works over time
 for video: `temporal.TemporalDenoiser` averages each pixel with the frames before it while
 it stays within the noise the lift added there (the photos' curve-aware noise map), and
 keeps the current frame where something moves, so static areas lose most of their noise and

@@ -80,7 +80,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                            "well-exposed ones keep their level)")
     look.add_argument("--denoise", type=number("denoise", *DENOISE_RANGE), metavar="STRENGTH",
                       help="noise reduction, 0 (off) to 1 (full); automatic by default: "
-                           "full strength, which follows the noise the curves amplified, so "
+                           "0.85, which follows the noise the curves amplified, so "
                            "clean photos stay as they are. Photos: a learned network; video: "
                            "an average over frames where nothing moves (--video-denoiser)")
     look.add_argument("--colour", choices=get_args(Colour), default=COLOUR,
