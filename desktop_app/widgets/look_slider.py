@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
 
@@ -57,6 +57,16 @@ class NumberBox(QDoubleSpinBox):
         text = locale.toString(value, "f", self.decimals())
         point = locale.decimalPoint()
         return text.rstrip("0").rstrip(point) if point in text else text
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        """Wide enough for every decimal: Qt sizes the box by its extremes' texts, which
+        lose their zeros here ("1"), so "auto (0.85)" was cut off."""
+        hint = super().sizeHint()
+        metrics = self.fontMetrics()
+        widest = self.locale().toString(self.maximum(), "f", self.decimals())
+        extra = metrics.horizontalAdvance(widest) - metrics.horizontalAdvance(
+            self.textFromValue(self.maximum()))
+        return QSize(hint.width() + max(extra, 0), hint.height())
 
 
 class LookSlider(QWidget):

@@ -141,3 +141,15 @@ def test_enter_in_a_spin_box_says_editing_is_done(qtbot):
     spin = controls.controls["strength"].spin
     with qtbot.waitSignal(controls.editing_done, timeout=1000):
         qtbot.keyClick(spin, Qt.Key.Key_Return)
+
+
+def test_each_box_is_wide_enough_for_what_it_shows(qtbot):
+    controls = LookControls()
+    qtbot.addWidget(controls)
+    controls.set_iterations(8)
+    controls.set_look(Look(strength=5.09))  # automatic noise reduction: "auto (0.85)"
+    controls.show()
+    for control in controls.controls.values():
+        box = control.spin
+        shown = box.fontMetrics().horizontalAdvance(box.text())
+        assert box.lineEdit().width() >= shown, box.text()
