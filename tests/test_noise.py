@@ -24,7 +24,7 @@ def test_low_light_shot_is_darker_and_noisier_than_its_clean_twin():
     reference = smooth_photo()
     noisy, clean = synthesize_low_light(reference, CameraNoise(0.05, 500.0, 2e-3, None), rng)
     assert noisy.dtype == np.uint8 and clean.dtype == np.float32
-    assert 0 <= clean.min() and clean.max() <= 1
+    assert clean.min() >= 0 and clean.max() <= 1
     assert clean.mean() * 255 < reference.mean() / 2
     assert abs(float(noisy.mean()) - 255 * float(clean.mean())) < 3  # noise is zero-mean
     assert (noisy - 255.0 * clean).std() > 2  # levels of noise the curves will amplify
