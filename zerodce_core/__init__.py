@@ -12,7 +12,8 @@ How it is put together:
   strength (`render`, the fused kernel in `kernels`); `denoiser` is the learned stage
   (int8 on VNNI CPUs without bf16 via `quantized_noise`);
 - the one photo path every front end uses: `pipeline` (decoded photo -> curves -> post
-  stages -> encoded file), over `pixels` (channel layout, bit depth), `denoise`, `gamma`;
+  stages -> encoded file), over `pixels` (channel layout, bit depth), `gamma`; video's
+  noise reduction over time: `temporal`;
 - files: `formats` (the format registry), `imageio` (photos), `video`, `batch` (many files,
   frozen events; decode and encode overlap the compute, as in `video`, through `stages`)
   and `output`, the one guarded writer every file goes through;

@@ -126,13 +126,18 @@ def gained(linear: np.ndarray, gain: float) -> np.ndarray:
     return np.minimum(y, knee) + (1 - knee) * (1 - np.exp(-over / (1 - knee)))
 
 
+def gained_srgb(srgb: np.ndarray, gain: float) -> np.ndarray:
+    """sRGB levels in [0, 1] after `gain` in linear light, with the shoulder (`gained`)."""
+    return to_srgb(gained(to_linear(srgb), gain))
+
+
 def exposure_lut(gain: float, peak: int) -> np.ndarray:
     """float32 (peak + 1,): the level in [0, 1] each code 0..peak gets from `gain` (linear
     light, shoulder, back to sRGB). Gain 1 is exactly code / peak."""
     codes = np.arange(peak + 1, dtype=np.float64) / peak
     if gain == 1.0:
         return codes.astype(np.float32)
-    return to_srgb(gained(to_linear(codes), gain)).astype(np.float32)
+    return gained_srgb(codes, gain).astype(np.float32)
 
 
 def fit_gain(rgb: np.ndarray, target: float) -> float:

@@ -136,9 +136,8 @@ def measure_noise(rgb: np.ndarray, max_pixels: int = 2_000_000) -> NoiseProfile:
     Immerkaer's Laplacian cancels smooth shading and keeps the noise; per block its mean
     absolute value gives a sigma, and per level bin a low quantile of those sigmas picks
     the flat blocks. Blocks without any variation (clipped black or white, or flattened
-    by JPEG) tell nothing of the noise and are left out: a JPEG night sky is mostly such
-    blocks, whose steps between each other are the noise a lift turns into blotches.
-    Large photos are measured on evenly spaced row bands.
+    by JPEG) tell nothing of the noise and are left out, so they cannot pull a level's
+    quantile to zero. Large photos are measured on evenly spaced row bands.
     """
     peak = float(np.iinfo(rgb.dtype).max)
     rows = _sample_rows(rgb.shape[0], rgb.shape[1], max_pixels)

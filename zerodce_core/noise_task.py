@@ -26,7 +26,7 @@ from torch import nn
 
 from .data import ImageCache, ImageRecord
 from .denoiser import Denoiser
-from .exposure import exposure_lut, fit_gain, gained, to_linear, to_srgb
+from .exposure import exposure_lut, fit_gain, gained_srgb
 from .model import build_model
 from .noise import CameraNoise, measure_noise, synthesize_low_light
 
@@ -113,7 +113,7 @@ def make_sample(clean: np.ndarray, rng: np.random.Generator, crop: int
     half = np.s_[top // 2 : (top + crop) // 2, left // 2 : (left + crop) // 2]
     truth = truth[window]
     if levels is not None:
-        truth = to_srgb(gained(to_linear(truth), gain)).astype(np.float32)
+        truth = gained_srgb(truth, gain).astype(np.float32)
     crop_maps = a[:, window[0], window[1]]
     enhanced = apply_map(start[window], crop_maps)
     target = apply_map(truth, crop_maps)
